@@ -1,0 +1,101 @@
+# userjail — per-user login jail. See README.md.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR  ?= /etc/systemd/system
+# The system's PAM module directory (Debian: /lib/<multiarch>/security).
+PAMDIR   ?= $(patsubst %/,%,$(dir $(firstword $(wildcard /lib/*/security/pam_unix.so /usr/lib/*/security/pam_unix.so /lib64/security/pam_unix.so /lib/security/pam_unix.so))))
+
+CC       ?= cc
+PKGS      = pam libcap mount libconfig
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+HARDEN    = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fstack-clash-protection
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter $(HARDEN) $(PKG_CFLAGS) \
+            -DUJ_HELPER_PATH='"$(SBINDIR)/userjail"' -D_GNU_SOURCE
+LDHARDEN  = -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+
+B = build
+COMMON_SRC = $(wildcard common/*.c)
+HELPER_SRC = $(wildcard helper/*.c)
+MODULE_SRC = $(wildcard pam_module/*.c)
+HELPER_LIB_SRC = $(filter-out helper/main.c,$(HELPER_SRC))
+
+COMMON_OBJ_PIC = $(COMMON_SRC:%.c=$(B)/pic/%.o)
+MODULE_OBJ     = $(MODULE_SRC:%.c=$(B)/pic/%.o)
+COMMON_OBJ     = $(COMMON_SRC:%.c=$(B)/pie/%.o)
+HELPER_OBJ     = $(HELPER_SRC:%.c=$(B)/pie/%.o)
+HELPER_LIB_OBJ = $(HELPER_LIB_SRC:%.c=$(B)/pie/%.o)
+
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all install uninstall check check-unit check-integration check-vm bench demo clean
+
+all: $(B)/pam_userjail.so $(B)/userjail
+
+$(B)/pic/%.o: %.c $(wildcard common/*.h pam_module/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(B)/pie/%.o: %.c $(wildcard common/*.h helper/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIE -c $< -o $@
+
+# The module exports only pam_sm_open_session/pam_sm_close_session (module.map).
+$(B)/pam_userjail.so: $(MODULE_OBJ) $(COMMON_OBJ_PIC) pam_module/module.map
+	$(CC) -shared -fPIC $(LDHARDEN) -Wl,--version-script=pam_module/module.map \
+	  -o $@ $(MODULE_OBJ) $(COMMON_OBJ_PIC) -lpam -lcap
+
+$(B)/userjail: $(HELPER_OBJ) $(COMMON_OBJ)
+	$(CC) -pie $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(HELPER_LIB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIE -Ihelper -Icommon -pie -o $@ $< $(HELPER_LIB_OBJ) $(COMMON_OBJ) \
+	  $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/security \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(B)/pam_userjail.so $(DESTDIR)$(PAMDIR)/pam_userjail.so
+	install -m 0755 $(B)/userjail $(DESTDIR)$(SBINDIR)/userjail
+	@# never overwrite an admin's configuration
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/userjail.conf ]; then \
+	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/userjail.conf"; \
+	else install -m 0644 conf/userjail.conf $(DESTDIR)$(SYSCONFDIR)/security/userjail.conf; fi
+	install -m 0644 man/userjail.conf.5 $(DESTDIR)$(MANDIR)/man5/userjail.conf.5
+	install -m 0644 man/pam_userjail.8 man/userjail.8 $(DESTDIR)$(MANDIR)/man8/
+	@if [ -f conf/userjail.slice ]; then install -d $(DESTDIR)$(UNITDIR) && \
+	  install -m 0644 conf/userjail.slice $(DESTDIR)$(UNITDIR)/userjail.slice; fi
+
+# The configuration is the admin's: uninstall leaves it (remove it by hand).
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_userjail.so $(DESTDIR)$(SBINDIR)/userjail \
+	  $(DESTDIR)$(MANDIR)/man5/userjail.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_userjail.8 \
+	  $(DESTDIR)$(MANDIR)/man8/userjail.8 $(DESTDIR)$(UNITDIR)/userjail.slice
+
+check: check-unit check-integration
+	@if command -v qemu-system-x86_64 >/dev/null 2>&1; then $(MAKE) check-vm; \
+	 else echo "check-vm skipped: qemu-system-x86_64 not installed"; fi
+
+check-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+check-integration: all
+	tests/integration/run-all.sh
+
+check-vm: all
+	tests/vm/run.sh
+
+bench: all
+	bench/run.sh
+
+demo:
+	tests/demo.sh
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,113 @@
+#include "enter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+/* Read "NSpid:" of a pidfd from /proc/self/fdinfo: the pid in each pid
+ * namespace level, outermost first. A jail init shows exactly "<host> 1". */
+static int pidfd_is_ns_init(int pidfd, struct uj_err *err)
+{
+  char path[64], buf[1024];
+  FILE *f;
+  int ok = 0;
+
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+  f = fopen(path, "re");
+  if (!f)
+    return uj_err_set(err, errno, "%s", path);
+  while (fgets(buf, sizeof buf, f)) {
+    long host, inner;
+    char extra;
+    if (strncmp(buf, "NSpid:", 6) == 0 &&
+        sscanf(buf + 6, "%ld %ld %c", &host, &inner, &extra) == 2 && host > 1 && inner == 1)
+      ok = 1;
+  }
+  fclose(f);
+  if (!ok)
+    return uj_err_set(err, ESRCH, "jail init is gone or is not the init of a pid namespace");
+  return 0;
+}
+
+static void close_all(int *fds, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (fds[i] >= 0) {
+      close(fds[i]);
+      fds[i] = -1;
+    }
+}
+
+int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joined *j,
+             struct uj_err *err)
+{
+  size_t ncg = msg->n_cgroup, nre = msg->n_restore;
+  int pidfd;
+
+  j->session_fd = -1;
+  j->n_restore = 0;
+  if (nfds < 2 || nfds != 2 + ncg + nre || nre > UJ_MAX_FDS) {
+    close_all(fds, nfds);
+    return uj_err_set(err, EPROTO, "malformed join message (%zu fds)", nfds);
+  }
+  pidfd = fds[1];
+  if (pidfd_is_ns_init(pidfd, err) < 0)
+    goto fail;
+  for (size_t i = 0; i < ncg; i++) {
+    /* "0" is the writing process itself. */
+    if (write(fds[2 + i], "0", 1) != 1) {
+      uj_err_set(err, errno, "join the user's cgroup");
+      goto fail;
+    }
+  }
+  if (setns(pidfd, (int) msg->ns_flags) < 0) {
+    uj_err_set(err, errno, "setns into the jail");
+    goto fail;
+  }
+  /* Caps are kept for the caller's own remaining work (sshd still has to
+   * finish the session as root), but nothing it executes from now on can
+   * hold a capability. */
+  for (int c = 0; c <= CAP_LAST_CAP; c++)
+    prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+  j->session_fd = fds[0];
+  fds[0] = -1;
+  for (size_t i = 0; i < nre; i++) {
+    j->restore_fds[i] = fds[2 + ncg + i];
+    fds[2 + ncg + i] = -1;
+  }
+  j->n_restore = nre;
+  close_all(fds, nfds);
+  return 0;
+fail:
+  /* Undo a partial cgroup move: back where we came from. */
+  for (size_t i = 0; i < nre; i++)
+    if (write(fds[2 + ncg + i], "0", 1) != 1) {
+      /* best effort; the process keeps running either way */
+    }
+  close_all(fds, nfds);
+  return -1;
+}
+
+void uj_leave(struct uj_joined *j)
+{
+  for (size_t i = 0; i < j->n_restore; i++) {
+    if (j->restore_fds[i] >= 0) {
+      if (write(j->restore_fds[i], "0", 1) != 1) {
+        /* the cgroup may be gone; the jail ends regardless */
+      }
+      close(j->restore_fds[i]);
+      j->restore_fds[i] = -1;
+    }
+  }
+  j->n_restore = 0;
+  if (j->session_fd >= 0) {
+    close(j->session_fd);
+    j->session_fd = -1;
+  }
+}

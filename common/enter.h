@@ -1,0 +1,30 @@
+/* Moving the calling process into a jail, given what the helper handed
+ * over (a uj_join_msg and its fds). Shared by pam_userjail.so (sshd's
+ * session process) and `userjail run`, so both take the same path. */
+#ifndef UJ_ENTER_H
+#define UJ_ENTER_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "proto.h"
+
+struct uj_joined {
+  int session_fd;                 /* held open for the session's lifetime */
+  int restore_fds[UJ_MAX_FDS];    /* cgroup.procs of where we came from */
+  size_t n_restore;
+};
+
+/* fds = [session, pidfd, cgroup procs (n_cgroup)..., restore (n_restore)...].
+ * Verifies the pidfd names PID 1 of a child pid namespace, joins the user's
+ * cgroup(s), setns()es into the jail's namespaces and drops the capability
+ * bounding set (so nothing exec'd later can regain privileges). Consumes all
+ * fds (closed on error, kept in *j on success). */
+int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joined *j,
+             struct uj_err *err);
+
+/* End the session: move back to the original cgroups, close the session
+ * connection (the jail's monitor counts it gone). */
+void uj_leave(struct uj_joined *j);
+
+#endif

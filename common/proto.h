@@ -1,0 +1,62 @@
+/* Wire formats between the three parties of a login:
+ *   pam_userjail.so  <-socketpair->  userjail session-open (helper, exec'd per login)
+ *   helper / CLI     <-unix socket->  jail monitor (one per live jail, /run/userjail/UID.sock)
+ * Messages are fixed-size structs plus file descriptors sent with SCM_RIGHTS,
+ * so nothing is parsed from text and no pid is ever passed by number. */
+#ifndef UJ_PROTO_H
+#define UJ_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define UJ_PROTO_MAGIC 0x756a3031u /* "uj01" */
+#define UJ_MAX_FDS 16
+#define UJ_MSG_LEN 512
+
+/* helper -> module: outcome of a session request. */
+enum uj_status {
+  UJ_STATUS_JAILED = 1,   /* fds attached: enter the jail */
+  UJ_STATUS_IGNORE = 2,   /* user not matched or exempt: touch nothing */
+  UJ_STATUS_DENY = 3,     /* failure, on_error = deny: refuse the session */
+  UJ_STATUS_ALLOW = 4,    /* failure, on_error = allow: log msg, go on unjailed */
+};
+
+/* What a caller needs to put one process into a jail. Sent with fds in this
+ * order: [session, pidfd, cgroup procs..., restore procs...]. */
+struct uj_join_msg {
+  uint32_t magic;
+  uint32_t status;        /* enum uj_status */
+  uint32_t ns_flags;      /* CLONE_NEW* to setns() through the pidfd */
+  uint32_t n_cgroup;      /* cgroup.procs fds of the user's cgroup(s) */
+  uint32_t n_restore;     /* cgroup.procs fds of the caller's original cgroups */
+  int32_t init_pid;       /* jail init pid as the host sees it (for display) */
+  uint32_t on_error_allow;/* the rule's on_error: 1 = a failure to enter goes on unjailed */
+  char msg[UJ_MSG_LEN];   /* reason for DENY/ALLOW */
+};
+
+/* Monitor commands: the first byte a client writes on the jail socket. */
+#define UJ_CMD_SESSION 'S'  /* hold a session; reply uj_join_msg + fds */
+#define UJ_CMD_INFO 'I'     /* reply a uj_info_msg, then close */
+#define UJ_CMD_STOP 'T'     /* tear the jail down; the socket closes when done */
+
+struct uj_info_msg {
+  uint32_t magic;
+  int32_t init_pid;
+  uint32_t sessions;
+  uint32_t linger;
+  int64_t started;        /* CLOCK_REALTIME seconds */
+  uint32_t uid;
+};
+
+/* Send `len` bytes plus `nfds` descriptors in one message. */
+int uj_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds,
+                struct uj_err *err);
+/* Receive exactly `len` bytes; up to `maxfds` descriptors land in fds (made
+ * close-on-exec), their count in *nfds. Returns 0, or -1 with err set (a
+ * closed peer is an error). */
+int uj_recv_fds(int sock, void *buf, size_t len, int *fds, size_t maxfds, size_t *nfds,
+                struct uj_err *err);
+
+#endif

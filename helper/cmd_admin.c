@@ -1,0 +1,165 @@
+/* Admin subcommands: list, stop, check-config. */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "admin.h"
+#include "cgroup.h"
+#include "config.h"
+#include "jail.h"
+
+struct jail_row {
+  uid_t uid;
+  char user[64];
+  struct uj_info_msg info;
+  uint64_t pids, mem;
+  int have_usage;
+};
+
+static int query(uid_t uid, struct jail_row *r)
+{
+  struct uj_err err;
+  cleanup_close int c = uj_jail_connect(uid, &err);
+  char cmd = UJ_CMD_INFO;
+  size_t n;
+  struct passwd *pw;
+  struct uj_cgroup cg;
+  char name[32];
+
+  if (c < 0 || write(c, &cmd, 1) != 1 ||
+      uj_recv_fds(c, &r->info, sizeof r->info, NULL, 0, &n, &err) < 0 ||
+      r->info.magic != UJ_PROTO_MAGIC)
+    return -1;
+  r->uid = uid;
+  pw = getpwuid(uid);
+  snprintf(r->user, sizeof r->user, "%s", pw ? pw->pw_name : "?");
+  snprintf(name, sizeof name, "%u", (unsigned) uid);
+  uj_cgroup_init(&cg);
+  if (uj_cgroup_open(UJ_CGROUP_ROOT, name, &cg, &err) == 0) {
+    r->have_usage = uj_cgroup_usage(&cg, &r->pids, &r->mem, &err) == 0;
+    uj_cgroup_close(&cg);
+  }
+  return 0;
+}
+
+int uj_cmd_list(int argc, char **argv)
+{
+  int json = argc > 1 && !strcmp(argv[1], "--json");
+  DIR *d = opendir(UJ_RUN_DIR);
+  struct dirent *e;
+  time_t now = time(NULL);
+  int first = 1;
+
+  if (json)
+    printf("[");
+  else
+    printf("%-16s %7s %8s %8s %10s %6s %10s\n", "USER", "UID", "INIT", "SESSIONS", "UPTIME",
+           "PIDS", "MEMORY");
+  while (d && (e = readdir(d))) {
+    char *end;
+    unsigned long uid = strtoul(e->d_name, &end, 10);
+    struct jail_row r;
+    if (end == e->d_name || strcmp(end, ".sock") != 0)
+      continue;
+    memset(&r, 0, sizeof r);
+    if (query((uid_t) uid, &r) < 0)
+      continue;
+    long up = (long) (now - r.info.started);
+    if (json) {
+      printf("%s\n  {\"user\": \"%s\", \"uid\": %u, \"init_pid\": %d, \"sessions\": %u, "
+             "\"uptime_s\": %ld, \"linger\": %s, \"pids\": %llu, \"memory_bytes\": %llu}",
+             first ? "" : ",", r.user, (unsigned) r.uid, r.info.init_pid, r.info.sessions, up,
+             r.info.linger ? "true" : "false", (unsigned long long) r.pids,
+             (unsigned long long) r.mem);
+    } else {
+      char mem[32];
+      snprintf(mem, sizeof mem, "%.1fM", (double) r.mem / 1048576.0);
+      printf("%-16s %7u %8d %8u %9lds %6llu %10s\n", r.user, (unsigned) r.uid, r.info.init_pid,
+             r.info.sessions, up, (unsigned long long) r.pids, r.have_usage ? mem : "-");
+    }
+    first = 0;
+  }
+  if (d)
+    closedir(d);
+  if (json)
+    printf("%s]\n", first ? "" : "\n");
+  return 0;
+}
+
+int uj_cmd_stop(int argc, char **argv)
+{
+  struct uj_err err;
+  struct passwd *pw;
+  cleanup_close int c = -1;
+  char cmd = UJ_CMD_STOP, buf[16];
+  struct pollfd p;
+
+  if (argc != 2) {
+    fprintf(stderr, "usage: userjail stop USER\n");
+    return 2;
+  }
+  pw = getpwnam(argv[1]);
+  if (!pw) {
+    fprintf(stderr, "userjail stop: unknown user '%s'\n", argv[1]);
+    return 1;
+  }
+  c = uj_jail_connect(pw->pw_uid, &err);
+  if (c < 0) {
+    if (err.code == ENOENT) {
+      fprintf(stderr, "userjail stop: %s has no jail\n", argv[1]);
+      return 1;
+    }
+    /* A socket without a monitor: the monitor died. Clean what it left. */
+    struct uj_cgroup cg;
+    char name[32], path[108];
+    int lock = uj_lock_user(pw->pw_uid, false, &err);
+    snprintf(name, sizeof name, "%u", (unsigned) pw->pw_uid);
+    uj_cgroup_init(&cg);
+    if (uj_cgroup_open(UJ_CGROUP_ROOT, name, &cg, &err) == 0 &&
+        uj_cgroup_destroy(&cg, 5000, &err) < 0)
+      fprintf(stderr, "userjail stop: %s: %s\n", argv[1], err.msg);
+    uj_state_path(path, sizeof path, pw->pw_uid, ".sock");
+    unlink(path);
+    uj_unlock_user(lock, pw->pw_uid, true);
+    printf("removed the remains of %s's jail\n", argv[1]);
+    return 0;
+  }
+  if (write(c, &cmd, 1) != 1) {
+    perror("userjail stop");
+    return 1;
+  }
+  /* The monitor closes the connection once everything is gone. */
+  p = (struct pollfd){ .fd = c, .events = POLLIN };
+  while (poll(&p, 1, 15000) > 0 && read(c, buf, sizeof buf) > 0)
+    ;
+  printf("stopped the jail of %s\n", argv[1]);
+  return 0;
+}
+
+int uj_cmd_check_config(int argc, char **argv)
+{
+  const char *path = argc > 1 ? argv[1] : UJ_DEFAULT_CONFIG;
+  struct uj_config *cfg = NULL;
+  struct uj_diags diags = { 0 };
+  struct uj_err err;
+  int rc;
+
+  uj_err_clear(&err);
+  rc = uj_config_load(path, &cfg, &diags, &err);
+  for (size_t i = 0; i < diags.n; i++)
+    fprintf(stderr, "%s\n", diags.items[i]);
+  if (rc < 0 && diags.n == 0)
+    fprintf(stderr, "%s\n", err.msg);
+  if (rc == 0)
+    printf("%s: OK (%zu rule%s)\n", path, cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
+  uj_config_free(cfg);
+  uj_diags_free(&diags);
+  return rc < 0 ? 1 : 0;
+}

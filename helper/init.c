@@ -1,0 +1,67 @@
+/* The jail's PID 1. A pid namespace needs a process inside it to mount its
+ * /proc, and whoever is PID 1 inherits every orphan of the jail: without a
+ * reaper each ended ssh session would leave a zombie behind. */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <sys/capability.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "jail.h"
+
+int uj_loopback_up(struct uj_err *err)
+{
+  cleanup_close int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr;
+
+  if (s < 0)
+    return uj_err_set(err, errno, "socket");
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+    return uj_err_set(err, errno, "get lo flags");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+    return uj_err_set(err, errno, "bring lo up");
+  return 0;
+}
+
+/* The init keeps uid 0 (so a jailed user cannot signal or ptrace it) but no
+ * capability at all: it only waits. */
+static void drop_all_caps(void)
+{
+  cap_t none = cap_init();
+  for (int c = 0; c <= CAP_LAST_CAP; c++)
+    prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+  if (none) {
+    cap_set_proc(none);
+    cap_free(none);
+  }
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+void uj_init_reaper(void)
+{
+  sigset_t set;
+
+  prctl(PR_SET_NAME, "userjail-init", 0, 0, 0);
+  /* Signals other than SIGCHLD are blocked: as PID 1 of its namespace it
+   * would ignore unhandled ones from inside anyway; the monitor ends it with
+   * SIGKILL from the parent namespace. */
+  sigfillset(&set);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  drop_all_caps();
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (;;) {
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+      ;
+    sigwaitinfo(&set, NULL);
+  }
+}

@@ -1,0 +1,70 @@
+/* One jail per user: its description, the code that assembles its root
+ * filesystem (mounts.c), its PID 1 (init.c) and the host-side monitor that
+ * owns it (monitor.c). */
+#ifndef UJ_JAIL_H
+#define UJ_JAIL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../common/err.h"
+#include "../common/proto.h"
+#include "config.h"
+
+#define UJ_RUN_DIR "/run/userjail"
+
+/* Everything needed to build a user's jail, resolved before any namespace
+ * is created so that the jail's init never consults passwd or config. */
+struct uj_jail_spec {
+  const struct uj_settings *s;
+  const char *user;
+  uid_t uid;
+  gid_t gid;
+  const char *home;
+  char hostname[65];
+  unsigned ns_flags;        /* CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC[|CLONE_NEWNET] */
+  const char *cgroup_root;  /* normally /sys/fs/cgroup */
+};
+
+/* Fill spec from settings and user (hostname expanded, ns flags). */
+int uj_jail_spec_init(struct uj_jail_spec *spec, const struct uj_settings *s,
+                      const char *user, uid_t uid, gid_t gid, const char *home,
+                      struct uj_err *err);
+
+/* mounts.c — in the jail init, already in its new mount namespace: make
+ * propagation private, assemble the root, pivot_root into it and detach the
+ * old root. On return the process runs inside the finished jail root. */
+int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err);
+
+/* init.c — the jail's PID 1 after setup: drops its capabilities, then reaps
+ * every child until killed. Never returns. */
+void uj_init_reaper(void) __attribute__((noreturn));
+
+/* Network namespace of network = "none": bring loopback up. */
+int uj_loopback_up(struct uj_err *err);
+
+/* monitor.c — start a jail for spec: forks a detached monitor that creates the
+ * cgroup, clones the init, waits for its setup and listens on
+ * /run/userjail/UID.sock. Returns once the socket accepts sessions, or -1
+ * with the setup error (in which case nothing is left behind). */
+int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err);
+
+/* session.c — paths of a user's state. */
+void uj_state_path(char *buf, size_t len, uid_t uid, const char *suffix);
+
+/* session.c — obtain a session in the user's jail, creating the jail when
+ * none is alive; concurrent callers for one user are serialized by a lock
+ * so exactly one jail is made. On success `msg` and `fds` hold the
+ * uj_join_msg and [session, pidfd, cgroup procs...]. */
+int uj_session_acquire(const struct uj_jail_spec *spec, struct uj_join_msg *msg, int *fds,
+                       size_t *nfds, struct uj_err *err);
+
+/* session.c — connect to a live jail's socket (for list/stop). -1 with
+ * errno ENOENT/ECONNREFUSED when there is none. */
+int uj_jail_connect(uid_t uid, struct uj_err *err);
+
+/* Lock of a user's jail state (/run/userjail/UID.lock). */
+int uj_lock_user(uid_t uid, bool nonblock, struct uj_err *err);
+void uj_unlock_user(int fd, uid_t uid, bool remove);
+
+#endif

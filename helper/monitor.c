@@ -1,0 +1,440 @@
+/* The host-side owner of one jail. It is forked (and detached) by the first
+ * login of a user, and:
+ *   - creates the user's cgroup (cgroup.c) and clones the jail init into it
+ *     with the new namespaces; the init builds the root (mounts.c);
+ *   - listens on /run/userjail/UID.sock and counts sessions: one connection
+ *     per session, so a session whose process is killed still ends when the
+ *     kernel closes its socket;
+ *   - when the last session ends (on_logout = kill), on `userjail stop`, or
+ *     when the init dies: kills the init (the kernel then kills everything
+ *     in the pid namespace), empties and removes the cgroup, removes the
+ *     state files, exits.
+ * Living outside the jail, it can remove the cgroup that the init was in. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "cgroup.h"
+#include "jail.h"
+
+#define MAX_SESSIONS 4096
+
+struct monitor {
+  const struct uj_jail_spec *spec;
+  struct uj_cgroup cg;
+  pid_t init_pid;
+  int pidfd;
+  int listen_fd;
+  int conns[MAX_SESSIONS];
+  size_t n_conns;
+  time_t started;
+};
+
+static pid_t clone3_pidfd(unsigned flags, int *pidfd)
+{
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = flags | CLONE_PIDFD;
+  args.pidfd = (uint64_t) (uintptr_t) pidfd;
+  args.exit_signal = SIGCHLD;
+  return (pid_t) syscall(SYS_clone3, &args, sizeof args);
+}
+
+/* Child side of the init: wait for the monitor to put us in the cgroup,
+ * build the jail, report, then reap forever. */
+static void init_main(const struct uj_jail_spec *spec, int go_fd, int status_fd)
+{
+  struct uj_err err;
+  char c;
+
+  uj_err_clear(&err);
+  if (read(go_fd, &c, 1) != 1)
+    _exit(1);
+  close(go_fd);
+  /* The jail must hold nothing of the monitor's: its listening socket,
+   * cgroup files, the creator's report pipe. Only the status pipe stays. */
+  if (dup2(status_fd, 3) < 0)
+    _exit(1);
+  status_fd = 3;
+  syscall(SYS_close_range, 4, ~0U, 0);
+  if (spec->ns_flags & CLONE_NEWNET) {
+    if (uj_loopback_up(&err) < 0)
+      goto fail;
+  }
+  if (uj_build_root(spec, &err) < 0)
+    goto fail;
+  if (write(status_fd, "OK", 2) != 2)
+    _exit(1);
+  close(status_fd);
+  uj_init_reaper();
+fail:
+  if (write(status_fd, err.msg, strnlen(err.msg, sizeof err.msg)) < 0)
+    _exit(2);
+  _exit(1);
+}
+
+static int read_all(int fd, char *buf, size_t len)
+{
+  size_t total = 0;
+  ssize_t n;
+  while (total < len - 1) {
+    n = read(fd, buf + total, len - 1 - total);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    total += (size_t) n;
+  }
+  buf[total] = '\0';
+  return (int) total;
+}
+
+static int listen_socket(uid_t uid, struct uj_err *err)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return uj_err_set(err, errno, "socket");
+  uj_state_path(sa.sun_path, sizeof sa.sun_path, uid, ".sock");
+  unlink(sa.sun_path);
+  if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return uj_err_set(err, errno, "bind %s", sa.sun_path);
+  if (chmod(sa.sun_path, 0600) < 0 || listen(fd, 128) < 0)
+    return uj_err_set(err, errno, "listen %s", sa.sun_path);
+  return steal_fd(&fd);
+}
+
+/* Set up cgroup + init; on failure undo everything. */
+static int start_jail(struct monitor *m, struct uj_err *err)
+{
+  const struct uj_jail_spec *spec = m->spec;
+  char name[32], status[UJ_ERR_MSG];
+  int go[2] = { -1, -1 }, st[2] = { -1, -1 };
+  pid_t pid;
+
+  snprintf(name, sizeof name, "%u", (unsigned) spec->uid);
+  if (uj_cgroup_create(spec->cgroup_root, name, spec->s, &m->cg, err) < 0)
+    return uj_err_prefix(err, "cgroup");
+  if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
+    uj_err_set(err, errno, "pipe");
+    goto undo;
+  }
+  pid = clone3_pidfd(spec->ns_flags, &m->pidfd);
+  if (pid < 0) {
+    uj_err_set(err, errno, "clone jail init");
+    goto undo;
+  }
+  if (pid == 0) {
+    close(go[1]);
+    close(st[0]);
+    init_main(spec, go[0], st[1]);
+  }
+  m->init_pid = pid;
+  close(go[0]);
+  close(st[1]);
+  go[0] = st[1] = -1;
+  if (uj_cgroup_attach(&m->cg, pid, err) < 0) {
+    uj_err_prefix(err, "cgroup");
+    goto kill_init;
+  }
+  if (write(go[1], "G", 1) != 1) {
+    uj_err_set(err, errno, "start jail init");
+    goto kill_init;
+  }
+  read_all(st[0], status, sizeof status);
+  if (strcmp(status, "OK") != 0) {
+    uj_err_set(err, 0, "%s", status[0] ? status : "jail init died during setup");
+    goto kill_init;
+  }
+  close(go[1]);
+  close(st[0]);
+  return 0;
+
+kill_init:
+  syscall(SYS_pidfd_send_signal, m->pidfd, SIGKILL, NULL, 0);
+  waitpid(pid, NULL, 0);
+  close(m->pidfd);
+  m->pidfd = -1;
+undo:
+  for (int i = 0; i < 2; i++) {
+    if (go[i] >= 0)
+      close(go[i]);
+    if (st[i] >= 0)
+      close(st[i]);
+  }
+  {
+    struct uj_err e2;
+    uj_cgroup_destroy(&m->cg, 2000, &e2);
+  }
+  return -1;
+}
+
+static void send_join(struct monitor *m, int c)
+{
+  struct uj_join_msg msg;
+  int fds[1 + UJ_CGROUP_MAXDIRS];
+  size_t n = 0;
+  struct uj_err err;
+
+  memset(&msg, 0, sizeof msg);
+  msg.magic = UJ_PROTO_MAGIC;
+  msg.status = UJ_STATUS_JAILED;
+  msg.ns_flags = m->spec->ns_flags;
+  msg.init_pid = m->init_pid;
+  msg.n_cgroup = (uint32_t) m->cg.n;
+  fds[n++] = m->pidfd;
+  for (size_t i = 0; i < m->cg.n; i++)
+    fds[n++] = m->cg.procs_fds[i];
+  if (uj_send_fds(c, &msg, sizeof msg, fds, n, &err) < 0)
+    syslog(LOG_WARNING, "userjail: %s: send session: %s", m->spec->user, err.msg);
+}
+
+static void send_info(struct monitor *m, int c)
+{
+  struct uj_info_msg info = {
+    .magic = UJ_PROTO_MAGIC,
+    .init_pid = m->init_pid,
+    .sessions = (uint32_t) m->n_conns,
+    .linger = m->spec->s->on_logout == UJ_LOGOUT_LINGER,
+    .started = m->started,
+    .uid = m->spec->uid,
+  };
+  struct uj_err err;
+  uj_send_fds(c, &info, sizeof info, NULL, 0, &err);
+}
+
+static void drop_conn(struct monitor *m, size_t i)
+{
+  close(m->conns[i]);
+  m->conns[i] = m->conns[--m->n_conns];
+}
+
+/* One request on a fresh connection. Returns 1 to keep it as a session,
+ * 0 to close it, 2 when a stop was asked. */
+static int handle_request(struct monitor *m, int c)
+{
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  struct timeval tv = { .tv_sec = 2 };
+  char cmd;
+
+  /* The socket lives in a root-only directory; check anyway. */
+  if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)
+    return 0;
+  setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (read(c, &cmd, 1) != 1)
+    return 0;
+  switch (cmd) {
+  case UJ_CMD_SESSION:
+    if (m->n_conns >= MAX_SESSIONS)
+      return 0;
+    send_join(m, c);
+    return 1;
+  case UJ_CMD_INFO:
+    send_info(m, c);
+    return 0;
+  case UJ_CMD_STOP:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+static void teardown(struct monitor *m, int stopper)
+{
+  struct uj_err err;
+  char path[108];
+  int lock = -1;
+
+  /* Take the user's lock so no helper joins or re-creates this jail while
+   * it is going away. A helper holding it may be waiting for our answer to
+   * its session request: then serve it (the jail stays) instead of waiting. */
+  for (;;) {
+    lock = uj_lock_user(m->spec->uid, true, &err);
+    if (lock >= 0)
+      break;
+    struct pollfd p = { .fd = m->listen_fd, .events = POLLIN };
+    if (poll(&p, 1, 10) > 0) {
+      int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+      if (c >= 0) {
+        int r = handle_request(m, c);
+        if (r == 1) {
+          m->conns[m->n_conns++] = c;
+          if (stopper < 0)
+            return; /* a new session arrived: the jail lives on */
+        } else {
+          close(c);
+        }
+      }
+    }
+  }
+  uj_state_path(path, sizeof path, m->spec->uid, ".sock");
+  unlink(path);
+  close(m->listen_fd);
+  syscall(SYS_pidfd_send_signal, m->pidfd, SIGKILL, NULL, 0);
+  waitpid(m->init_pid, NULL, 0);
+  for (size_t i = 0; i < m->n_conns; i++)
+    close(m->conns[i]);
+  if (uj_cgroup_destroy(&m->cg, 5000, &err) < 0)
+    syslog(LOG_ERR, "userjail: %s: remove cgroup: %s", m->spec->user, err.msg);
+  uj_unlock_user(lock, m->spec->uid, true);
+  syslog(LOG_INFO, "userjail: jail of %s ended", m->spec->user);
+  if (stopper >= 0)
+    close(stopper); /* `userjail stop` waits for this */
+  _exit(0);
+}
+
+static void serve(struct monitor *m) __attribute__((noreturn));
+static void serve(struct monitor *m)
+{
+  struct pollfd p[MAX_SESSIONS + 2];
+
+  for (;;) {
+    size_t n = 0;
+    p[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
+    p[n++] = (struct pollfd){ .fd = m->pidfd, .events = POLLIN };
+    for (size_t i = 0; i < m->n_conns; i++)
+      p[n++] = (struct pollfd){ .fd = m->conns[i], .events = POLLIN };
+    if (poll(p, n, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      syslog(LOG_ERR, "userjail: %s: poll: %m", m->spec->user);
+      teardown(m, -1);
+    }
+    if (p[1].revents) {
+      syslog(LOG_WARNING, "userjail: init of %s's jail died", m->spec->user);
+      teardown(m, -1);
+    }
+    /* Session connections: any input or hangup means the session ended. */
+    for (size_t i = n - 1; i >= 2; i--) {
+      if (p[i].revents) {
+        char buf[64];
+        if (!(p[i].revents & POLLIN) || read(p[i].fd, buf, sizeof buf) <= 0)
+          drop_conn(m, i - 2);
+      }
+    }
+    if (p[0].revents & POLLIN) {
+      int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+      if (c >= 0) {
+        int r = handle_request(m, c);
+        if (r == 1)
+          m->conns[m->n_conns++] = c;
+        else if (r == 2)
+          teardown(m, c);
+        else
+          close(c);
+      }
+    }
+    if (m->n_conns == 0 && m->spec->s->on_logout == UJ_LOGOUT_KILL)
+      teardown(m, -1);
+  }
+}
+
+/* In the detached monitor process. Reports setup success or the error on
+ * report_fd, then serves until the jail ends. */
+static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
+    __attribute__((noreturn));
+static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
+{
+  struct monitor m = { .spec = spec, .pidfd = -1, .listen_fd = -1 };
+  struct uj_err err;
+
+  uj_err_clear(&err);
+  uj_cgroup_init(&m.cg);
+  m.started = time(NULL);
+  prctl(PR_SET_NAME, "userjail-mon", 0, 0, 0);
+  m.listen_fd = listen_socket(spec->uid, &err);
+  if (m.listen_fd < 0 || start_jail(&m, &err) < 0) {
+    char path[108];
+    if (m.listen_fd >= 0) {
+      uj_state_path(path, sizeof path, spec->uid, ".sock");
+      unlink(path);
+    }
+    if (write(report_fd, err.msg, strnlen(err.msg, sizeof err.msg)) < 0)
+      _exit(2);
+    _exit(1);
+  }
+  if (write(report_fd, "OK", 2) != 2)
+    _exit(1);
+  close(report_fd);
+  /* A session arrives right after this report: the creator holds it.
+   * Until then the count is zero, which must not end the jail. */
+  {
+    struct pollfd p = { .fd = m.listen_fd, .events = POLLIN };
+    if (poll(&p, 1, 30000) > 0) {
+      int c = accept4(m.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+      if (c >= 0) {
+        int r = handle_request(&m, c);
+        if (r == 1)
+          m.conns[m.n_conns++] = c;
+        else if (r == 2)
+          teardown(&m, c);
+        else
+          close(c);
+      }
+    }
+  }
+  serve(&m);
+}
+
+int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err)
+{
+  int rp[2];
+  pid_t mid;
+  int status;
+  char msg[UJ_ERR_MSG];
+
+  if (pipe2(rp, O_CLOEXEC) < 0)
+    return uj_err_set(err, errno, "pipe");
+  /* Fork twice so the monitor is not our child: it outlives the helper and
+   * is re-parented to the host's init (or subreaper). */
+  mid = fork();
+  if (mid < 0) {
+    close(rp[0]);
+    close(rp[1]);
+    return uj_err_set(err, errno, "fork");
+  }
+  if (mid == 0) {
+    int devnull;
+    close(rp[0]);
+    setsid();
+    devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+    }
+    /* Nothing of the caller (its session socket, the lock) stays open:
+     * the report pipe becomes fd 3 and everything above is closed. */
+    if (dup2(rp[1], 3) < 0)
+      _exit(1);
+    syscall(SYS_close_range, 4, ~0U, 0);
+    if (fork() != 0)
+      _exit(0);
+    monitor_main(spec, 3);
+  }
+  close(rp[1]);
+  waitpid(mid, &status, 0);
+  read_all(rp[0], msg, sizeof msg);
+  close(rp[0]);
+  if (strcmp(msg, "OK") != 0)
+    return uj_err_set(err, 0, "%s", msg[0] ? msg : "jail monitor died during setup");
+  return 0;
+}

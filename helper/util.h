@@ -1,0 +1,37 @@
+/* Side-effect-free helpers (no syscalls): string and path checks used by the
+ * config parser and the jail builder. Unit-tested in tests/unit/test_util.c. */
+#ifndef UJ_UTIL_H
+#define UJ_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* "64M", "1G", "512k", "4096" -> bytes (K/M/G/T, binary, case-insensitive,
+ * optional trailing "B"/"iB"). Returns 0, or -1 on junk/overflow/zero. */
+int uj_parse_size(const char *s, uint64_t *out);
+
+/* Expand %u (user), %U (uid) and %% in pat. Returns 0, or -1 when the result
+ * does not fit or pat has an unknown escape. */
+int uj_expand_pattern(const char *pat, const char *user, uid_t uid, char *out, size_t outlen);
+
+/* A valid hostname (RFC 1123 label chars and dots, 1..64 chars). */
+bool uj_valid_hostname(const char *h);
+
+/* Absolute, normalized path: starts with '/', no "." or ".." components,
+ * no "//", no trailing '/', (except "/" itself), no control characters. */
+bool uj_path_is_clean(const char *p);
+
+/* A path that must never be bound into a jail from the config: "/", /proc,
+ * /sys, /dev and anything beneath them. */
+bool uj_path_is_dangerous(const char *p);
+
+/* A user name safe for use in messages and file names: [A-Za-z0-9._-],
+ * not starting with '-' or '.', 1..32 chars. */
+bool uj_valid_username(const char *n);
+
+/* Parse "LOW-HIGH" (decimal uids, LOW <= HIGH). */
+int uj_parse_uid_range(const char *s, uid_t *lo, uid_t *hi);
+
+#endif

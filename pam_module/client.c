@@ -1,0 +1,122 @@
+#include "client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* How long a login waits for the helper (it may be queued behind another
+ * login of the same user that is creating the jail). */
+#define HELPER_TIMEOUT_SEC 30
+
+int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
+                         struct uj_err *err)
+{
+  a->config = NULL;
+  a->helper = UJ_HELPER_PATH;
+  a->debug = 0;
+  for (int i = 0; i < argc; i++) {
+    if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
+      a->config = argv[i] + 7;
+    else if (strncmp(argv[i], "helper=", 7) == 0 && argv[i][7] == '/')
+      a->helper = argv[i] + 7;
+    else if (strcmp(argv[i], "debug") == 0)
+      a->debug = 1;
+    else
+      return uj_err_set(err, EINVAL, "unknown or malformed module argument '%s'", argv[i]);
+  }
+  return 0;
+}
+
+static void exec_helper(const struct uj_module_args *a, const char *user, int sock)
+    __attribute__((noreturn));
+static void exec_helper(const struct uj_module_args *a, const char *user, int sock)
+{
+  char *const envp[] = { NULL };
+  const char *argv[8];
+  int n = 0, devnull;
+
+  /* Only stdio (on /dev/null) and the socket survive the exec. */
+  devnull = open("/dev/null", O_RDWR);
+  if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
+    _exit(127);
+  if (dup2(sock, 3) < 0)
+    _exit(127);
+  syscall(SYS_close_range, 4, ~0U, 0);
+  for (int s = 1; s < NSIG; s++)
+    signal(s, SIG_DFL);
+  {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+  }
+  argv[n++] = "userjail";
+  argv[n++] = "session-open";
+  if (a->config) {
+    argv[n++] = "--config";
+    argv[n++] = a->config;
+  }
+  argv[n++] = "--";
+  argv[n++] = user;
+  argv[n] = NULL;
+  execve(a->helper, (char *const *) argv, envp);
+  _exit(127);
+}
+
+int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
+                  int *fds, size_t *nfds, struct uj_err *err)
+{
+  int sv[2];
+  pid_t pid;
+  struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+  struct timeval tv = { .tv_sec = HELPER_TIMEOUT_SEC };
+  int status = 0, r;
+
+  *nfds = 0;
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return uj_err_set(err, errno, "socketpair");
+  /* An application that ignores SIGCHLD would have the helper reaped
+   * behind our back; restore the default around the wait. */
+  sigemptyset(&dfl.sa_mask);
+  sigaction(SIGCHLD, &dfl, &old);
+  pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(sv[0]);
+    close(sv[1]);
+    sigaction(SIGCHLD, &old, NULL);
+    return uj_err_set(err, e, "fork helper");
+  }
+  if (pid == 0)
+    exec_helper(a, user, sv[1]);
+  close(sv[1]);
+  setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  r = uj_recv_fds(sv[0], msg, sizeof *msg, fds, UJ_MAX_FDS, nfds, err);
+  if (r < 0 && (err->code == EAGAIN || err->code == EWOULDBLOCK)) {
+    kill(pid, SIGKILL);
+    uj_err_set(err, ETIMEDOUT, "helper %s did not answer within %d s", a->helper,
+               HELPER_TIMEOUT_SEC);
+  }
+  close(sv[0]);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  sigaction(SIGCHLD, &old, NULL);
+  if (r < 0) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+      return uj_err_set(err, ENOENT, "cannot run helper %s", a->helper);
+    return uj_err_prefix(err, "helper %s", a->helper);
+  }
+  if (msg->magic != UJ_PROTO_MAGIC) {
+    for (size_t i = 0; i < *nfds; i++)
+      close(fds[i]);
+    *nfds = 0;
+    return uj_err_set(err, EPROTO, "helper %s: bad answer", a->helper);
+  }
+  msg->msg[sizeof msg->msg - 1] = '\0';
+  return 0;
+}

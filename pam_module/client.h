@@ -1,0 +1,27 @@
+/* Running the userjail helper from inside the PAM application's process. */
+#ifndef UJ_PAM_CLIENT_H
+#define UJ_PAM_CLIENT_H
+
+#include <stddef.h>
+
+#include "../common/err.h"
+#include "../common/proto.h"
+
+struct uj_module_args {
+  const char *config;   /* NULL: helper default */
+  const char *helper;   /* path of the userjail binary */
+  int debug;
+};
+
+/* Parse module arguments; unknown ones are an error naming them. */
+int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
+                         struct uj_err *err);
+
+/* fork+exec `helper session-open [--config F] -- USER` with an empty
+ * environment, stdio on /dev/null and one socketpair end as fd 3; wait for
+ * its answer. On success msg/fds hold what it sent (fds may be empty). Never
+ * calls exit() in this process. */
+int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
+                  int *fds, size_t *nfds, struct uj_err *err);
+
+#endif

@@ -1,0 +1,124 @@
+/* pam_userjail.so: the PAM entry points, and the only place that talks to
+ * the user (pam_error). Thin by design: the helper decides and builds, the
+ * shared enter code (common/enter.c) moves this process into the jail.
+ * Nothing here may exit(): this runs inside sshd's session process. */
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "../common/enter.h"
+#include "client.h"
+
+#define DATA_KEY "pam_userjail_session"
+/* Built with -fvisibility=hidden; module.map also limits the exports. */
+#define UJ_EXPORT __attribute__((visibility("default")))
+
+static void cleanup_joined(pam_handle_t *pamh, void *data, int error_status)
+{
+  struct uj_joined *j = data;
+  /* pam_end in a child that only forked (PAM_DATA_SILENT) must not end the
+   * session for the parent; the fd copy just closes. */
+  if (j) {
+    if (!(error_status & PAM_DATA_SILENT))
+      uj_leave(j);
+    else if (j->session_fd >= 0)
+      close(j->session_fd);
+    free(j);
+  }
+}
+
+static int deny(pam_handle_t *pamh, int flags, const char *user, const char *why)
+{
+  pam_syslog(pamh, LOG_ERR, "denying session of %s: %s", user, why);
+  if (!(flags & PAM_SILENT))
+    pam_error(pamh, "userjail: login refused: %s", why);
+  return PAM_SESSION_ERR;
+}
+
+UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+  struct uj_module_args args;
+  struct uj_join_msg msg;
+  struct uj_err err;
+  struct uj_joined *j;
+  const char *user = NULL;
+  struct passwd *pw;
+  int fds[UJ_MAX_FDS];
+  size_t nfds = 0;
+
+  uj_err_clear(&err);
+  if (uj_parse_module_args(argc, argv, &args, &err) < 0) {
+    pam_syslog(pamh, LOG_ERR, "%s", err.msg);
+    return deny(pamh, flags, "(unknown)", "module misconfigured");
+  }
+  if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user)
+    return deny(pamh, flags, "(unknown)", "no user name");
+  pw = getpwnam(user);
+  if (!pw)
+    return deny(pamh, flags, user, "unknown user");
+  if (pw->pw_uid == 0)
+    return PAM_IGNORE; /* root is never jailed; do not even run the helper */
+
+  memset(&msg, 0, sizeof msg);
+  if (uj_run_helper(&args, user, &msg, fds, &nfds, &err) < 0)
+    return deny(pamh, flags, user, err.msg); /* policy unknown: fail closed */
+
+  switch (msg.status) {
+  case UJ_STATUS_IGNORE:
+    if (args.debug)
+      pam_syslog(pamh, LOG_DEBUG, "%s is not jailed", user);
+    return PAM_IGNORE;
+  case UJ_STATUS_DENY:
+    return deny(pamh, flags, user, msg.msg);
+  case UJ_STATUS_ALLOW:
+    pam_syslog(pamh, LOG_WARNING, "session of %s continues UNJAILED (on_error = allow): %s",
+               user, msg.msg);
+    return PAM_IGNORE;
+  case UJ_STATUS_JAILED:
+    break;
+  default:
+    for (size_t i = 0; i < nfds; i++)
+      close(fds[i]);
+    return deny(pamh, flags, user, "helper sent an unknown status");
+  }
+
+  j = calloc(1, sizeof *j);
+  if (!j) {
+    for (size_t i = 0; i < nfds; i++)
+      close(fds[i]);
+    return deny(pamh, flags, user, "out of memory");
+  }
+  if (uj_enter(&msg, fds, nfds, j, &err) < 0) {
+    free(j);
+    if (msg.on_error_allow) {
+      pam_syslog(pamh, LOG_WARNING, "session of %s continues UNJAILED: %s", user, err.msg);
+      return PAM_IGNORE;
+    }
+    return deny(pamh, flags, user, err.msg);
+  }
+  if (pam_set_data(pamh, DATA_KEY, j, cleanup_joined) != PAM_SUCCESS) {
+    uj_leave(j);
+    free(j);
+    return deny(pamh, flags, user, "cannot store session data");
+  }
+  if (args.debug)
+    pam_syslog(pamh, LOG_DEBUG, "%s entered its jail (init pid %d)", user, msg.init_pid);
+  return PAM_SUCCESS;
+}
+
+UJ_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+  const void *data = NULL;
+
+  if (pam_get_data(pamh, DATA_KEY, &data) != PAM_SUCCESS || !data)
+    return PAM_IGNORE;
+  /* Replacing the data with NULL runs cleanup_joined, which leaves. */
+  pam_set_data(pamh, DATA_KEY, NULL, NULL);
+  return PAM_SUCCESS;
+}
