@@ -69,14 +69,15 @@ install: all
 	else install -m 0644 conf/userjail.conf $(DESTDIR)$(SYSCONFDIR)/security/userjail.conf; fi
 	install -m 0644 man/userjail.conf.5 $(DESTDIR)$(MANDIR)/man5/userjail.conf.5
 	install -m 0644 man/pam_userjail.8 man/userjail.8 $(DESTDIR)$(MANDIR)/man8/
-	@if [ -f conf/userjail.slice ]; then install -d $(DESTDIR)$(UNITDIR) && \
-	  install -m 0644 conf/userjail.slice $(DESTDIR)$(UNITDIR)/userjail.slice; fi
+	install -d $(DESTDIR)$(UNITDIR)
+	install -m 0644 conf/userjail.slice conf/userjail.service $(DESTDIR)$(UNITDIR)/
 
 # The configuration is the admin's: uninstall leaves it (remove it by hand).
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_userjail.so $(DESTDIR)$(SBINDIR)/userjail \
 	  $(DESTDIR)$(MANDIR)/man5/userjail.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_userjail.8 \
-	  $(DESTDIR)$(MANDIR)/man8/userjail.8 $(DESTDIR)$(UNITDIR)/userjail.slice
+	  $(DESTDIR)$(MANDIR)/man8/userjail.8 $(DESTDIR)$(UNITDIR)/userjail.slice \
+	  $(DESTDIR)$(UNITDIR)/userjail.service
 
 check: check-unit check-integration
 	@if command -v qemu-system-x86_64 >/dev/null 2>&1; then $(MAKE) check-vm; \

@@ -98,7 +98,10 @@ int uj_cmd_run(int argc, char **argv)
   pid_t pid;
 
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      printf("usage: userjail run [--config FILE] USER -- CMD [ARG...]\n");
+      return 0;
+    } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
       config = argv[++i];
     } else if (!strcmp(argv[i], "--")) {
       cmd = argv + i + 1;

@@ -2,6 +2,7 @@
  * /proc, and whoever is PID 1 inherits every orphan of the jail: without a
  * reaper each ended ssh session would leave a zombie behind. */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
 #include <string.h>
@@ -46,11 +47,33 @@ static void drop_all_caps(void)
   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
+/* What `ps` in the jail shows as PID 1: not the command line of whoever
+ * created the jail (an admin's `userjail run ...`). The argument strings
+ * are contiguous from argv[0] (program_invocation_name): overwrite them in
+ * place, as far as /proc/self/cmdline says they reach. */
+static void set_cmdline(void)
+{
+  static const char title[] = "userjail-init";
+  char buf[4096];
+  ssize_t n = 0;
+  int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+
+  if (fd >= 0) {
+    n = read(fd, buf, sizeof buf);
+    close(fd);
+  }
+  if (n > (ssize_t) sizeof title) {
+    memset(program_invocation_name, 0, (size_t) n);
+    memcpy(program_invocation_name, title, sizeof title);
+  }
+  prctl(PR_SET_NAME, "userjail-init", 0, 0, 0);
+}
+
 void uj_init_reaper(void)
 {
   sigset_t set;
 
-  prctl(PR_SET_NAME, "userjail-init", 0, 0, 0);
+  set_cmdline();
   /* Signals other than SIGCHLD are blocked: as PID 1 of its namespace it
    * would ignore unhandled ones from inside anyway; the monitor ends it with
    * SIGKILL from the parent namespace. */

@@ -264,8 +264,16 @@ static int hostname_files(struct build *b, struct uj_err *err)
   for (size_t i = 0; i < 2; i++) {
     cleanup_close int src = uj_open_beneath(b->root, pairs[i][0], O_PATH, err);
     cleanup_close int m = -1;
+    cleanup_close int there = -1;
     if (src < 0)
       return -1;
+    /* A host /etc without the file (read-only in the jail) cannot gain a
+     * mount point: the hostname itself is still set. */
+    there = uj_open_beneath(b->root, pairs[i][1], O_PATH, err);
+    if (there < 0 && err->code == ENOENT && !b->spec->s->rootfs) {
+      uj_err_clear(err);
+      continue;
+    }
     m = uj_bind_clone(src, false, UJ_ATTR_RDONLY | UJ_ATTR_SAFE | UJ_ATTR_NOEXEC, err);
     if (m < 0 || attach_at(b, m, pairs[i][1], true, err) < 0)
       return uj_err_prefix(err, "%s", pairs[i][1]);

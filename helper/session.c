@@ -35,8 +35,15 @@ int uj_jail_spec_init(struct uj_jail_spec *spec, const struct uj_settings *s, co
   spec->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
   if (s->network == UJ_NET_NONE)
     spec->ns_flags |= CLONE_NEWNET;
-  if (uj_expand_pattern(s->hostname, user, uid, spec->hostname, sizeof spec->hostname) < 0 ||
-      !uj_valid_hostname(spec->hostname))
+  if (uj_expand_pattern(s->hostname, user, uid, spec->hostname, sizeof spec->hostname) < 0)
+    return uj_err_set(err, EINVAL, "hostname pattern '%s' is too long for %s", s->hostname, user);
+  /* User names may hold characters a hostname may not ("a_b"): map them
+   * to '-' rather than refuse the login. */
+  for (char *p = spec->hostname; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          *p == '-' || *p == '.'))
+      *p = '-';
+  if (!uj_valid_hostname(spec->hostname))
     return uj_err_set(err, EINVAL, "hostname pattern '%s' gives no valid hostname for %s",
                       s->hostname, user);
   if (!home || home[0] != '/' || !uj_path_is_clean(home))

@@ -1,0 +1,965 @@
+/* Per-user cgroups: every quota the jail enforces is written here.
+ *
+ * Layouts (detected from files under `root`, so tests can fake a tree):
+ *   v2 unified  root/cgroup.controllers exists.
+ *               no systemd: root/userjail/NAME (we enable the controllers in
+ *               root/ and userjail/ cgroup.subtree_control);
+ *               systemd:    root/userjail.slice/userjail.service/NAME, the
+ *               only subtree systemd delegates to us (conf/userjail.service,
+ *               Delegate=yes; slices cannot be delegated, so a service whose
+ *               one process parks itself in the leaf ".keeper" holds it);
+ *               nothing outside it is ever written.
+ *   v1/hybrid   per-controller hierarchies root/pids, root/memory and the one
+ *               holding cpu.cfs_quota_us (root/cpu or root/cpu,cpuacct ...):
+ *               HIER/userjail/NAME in each.
+ * Parents never hold processes (v2 no-internal-process rule).
+ *
+ * Paths are opened with openat2(RESOLVE_NO_SYMLINKS): cgroupfs has no
+ * symlinks, so one showing up means something is wrong. Knob files are opened
+ * with O_CREAT: on cgroupfs they already exist and cannot be created, and on a
+ * plain directory tree (unit tests) the written values become visible. */
+#include "cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+
+#define CPU_PERIOD 100000
+#define CPU_MIN_QUOTA 1000 /* the kernel refuses quotas below 1 ms */
+#define PARENT_NAME "userjail"
+#define SD_SLICE "userjail.slice"
+#define SD_UNIT "userjail.service"
+
+enum { C_PIDS, C_MEMORY, C_CPU, C_N };
+static const char *const ctrl_name[C_N] = {"pids", "memory", "cpu"};
+/* A v1 directory counts as the controller's hierarchy only with this file. */
+static const char *const v1_key[C_N] = {"cgroup.procs", "memory.limit_in_bytes",
+                                        "cpu.cfs_quota_us"};
+
+struct layout {
+  int version;
+  bool systemd;
+  char hier[C_N][PATH_MAX]; /* v1: hierarchy root per controller, "" if absent */
+  char parent[PATH_MAX];    /* v2: parent of the per-user cgroups */
+  bool have[C_N];           /* v2: controller listed in the parent's cgroup.controllers */
+};
+
+/* ---- small file helpers -------------------------------------------------- */
+
+static int open_nofollow(const char *path, int flags, mode_t mode)
+{
+  struct open_how how = {
+    .flags = (uint64_t) (flags | O_CLOEXEC | O_NOFOLLOW),
+    .mode = (flags & O_CREAT) ? mode : 0,
+    .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd = (int) syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  if (fd < 0 && errno == ENOSYS)
+    fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+  return fd;
+}
+
+static bool path_exists(const char *path)
+{
+  cleanup_close int fd = open_nofollow(path, O_PATH, 0);
+  return fd >= 0;
+}
+
+static bool is_dir(const char *path)
+{
+  struct stat st;
+  cleanup_close int fd = open_nofollow(path, O_PATH | O_DIRECTORY, 0);
+  return fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int join(char *out, const char *a, const char *b, struct uj_err *err)
+{
+  int n = snprintf(out, PATH_MAX, "%s/%s", a, b);
+  if (n < 0 || n >= PATH_MAX)
+    return uj_err_set(err, ENAMETOOLONG, "cgroup path %s/%s", a, b);
+  return 0;
+}
+
+/* Read a whole (small or large) file into a malloc'ed NUL-terminated buffer. */
+static char *read_all(const char *path, struct uj_err *err)
+{
+  cleanup_close int fd = open_nofollow(path, O_RDONLY, 0);
+  size_t len = 0, cap = 4096;
+  cleanup_free char *buf = NULL;
+
+  if (fd < 0) {
+    uj_err_set(err, errno, "open %s", path);
+    return NULL;
+  }
+  if (!(buf = malloc(cap))) {
+    uj_err_set(err, ENOMEM, "read %s", path);
+    return NULL;
+  }
+  for (;;) {
+    if (cap - len < 2) {
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) {
+        uj_err_set(err, ENOMEM, "read %s", path);
+        return NULL;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    ssize_t r = read(fd, buf + len, cap - len - 1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      uj_err_set(err, errno, "read %s", path);
+      return NULL;
+    }
+    if (r == 0)
+      break;
+    len += (size_t) r;
+  }
+  buf[len] = '\0';
+  return steal_pointer(&buf);
+}
+
+static int write_knob_flags(const char *dir, const char *knob, const char *val, int extra,
+                            struct uj_err *err)
+{
+  char path[PATH_MAX];
+  if (join(path, dir, knob, err) < 0)
+    return -1;
+  cleanup_close int fd = open_nofollow(path, O_WRONLY | O_CREAT | extra, 0644);
+  if (fd < 0)
+    return uj_err_set(err, errno, "open %s", path);
+  size_t len = strlen(val);
+  ssize_t w = write(fd, val, len);
+  if (w < 0)
+    return uj_err_set(err, errno, "write \"%s\" to %s", val, path);
+  if ((size_t) w != len)
+    return uj_err_set(err, EIO, "short write to %s", path);
+  return 0;
+}
+
+static int write_knob(const char *dir, const char *knob, const char *val, struct uj_err *err)
+{
+  return write_knob_flags(dir, knob, val, O_TRUNC, err);
+}
+
+static bool knob_exists(const char *dir, const char *knob)
+{
+  char path[PATH_MAX];
+  return snprintf(path, sizeof path, "%s/%s", dir, knob) < (int) sizeof path && path_exists(path);
+}
+
+/* Is `word` one of the whitespace-separated words of `list` (a leading '+'
+ * ignored, as a test tree holds what we wrote to cgroup.subtree_control)? */
+static bool list_has(const char *list, const char *word)
+{
+  size_t wl = strlen(word);
+  for (const char *p = list;;) {
+    p += strspn(p, " \t\n");
+    if (!*p)
+      return false;
+    size_t l = strcspn(p, " \t\n");
+    const char *tok = p;
+    p += l;
+    if (*tok == '+') {
+      tok++;
+      l--;
+    }
+    if (l == wl && strncmp(tok, word, wl) == 0)
+      return true;
+  }
+}
+
+static bool swap_is_on(void)
+{
+  cleanup_fclose FILE *f = fopen("/proc/swaps", "re");
+  char line[512];
+  int lines = 0;
+  if (!f)
+    return false;
+  while (fgets(line, sizeof line, f))
+    lines++;
+  return lines > 1; /* the first line is the header */
+}
+
+static bool valid_name(const char *n)
+{
+  size_t l = strlen(n);
+  if (l == 0 || l > 64 || n[0] == '.' || n[0] == '-')
+    return false;
+  for (const char *p = n; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          *p == '_' || *p == '-' || *p == '.' || *p == '@'))
+      return false;
+  return true;
+}
+
+/* ---- directories ---------------------------------------------------------- */
+
+/* mkdir `name` in `parent`. 1 = created, 0 = already a directory, -1 error. */
+static int make_dir(const char *parent, const char *name, struct uj_err *err)
+{
+  cleanup_close int pfd = open_nofollow(parent, O_PATH | O_DIRECTORY, 0);
+  struct stat st;
+  if (pfd < 0)
+    return uj_err_set(err, errno, "open %s", parent);
+  if (mkdirat(pfd, name, 0755) == 0)
+    return 1;
+  if (errno != EEXIST)
+    return uj_err_set(err, errno, "mkdir %s/%s", parent, name);
+  if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+    return uj_err_set(err, ENOTDIR, "%s/%s", parent, name);
+  return 0;
+}
+
+static bool is_cgroupfs(int fd)
+{
+  struct statfs sf;
+  return fstatfs(fd, &sf) == 0 &&
+         (sf.f_type == CGROUP_SUPER_MAGIC || sf.f_type == CGROUP2_SUPER_MAGIC);
+}
+
+/* rmdir a cgroup. On cgroupfs the knob files vanish with the directory; on a
+ * plain test tree they are regular files that must go first. */
+static int remove_dir(const char *path, struct uj_err *err)
+{
+  char parent[PATH_MAX];
+  snprintf(parent, sizeof parent, "%s", path);
+  char *slash = strrchr(parent, '/');
+  if (!slash || slash == parent)
+    return uj_err_set(err, EINVAL, "refusing to remove %s", path);
+  *slash = '\0';
+  const char *name = slash + 1;
+  cleanup_close int pfd = open_nofollow(parent, O_PATH | O_DIRECTORY, 0);
+  if (pfd < 0)
+    return errno == ENOENT ? 0 : uj_err_set(err, errno, "open %s", parent);
+  if (unlinkat(pfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+    return 0;
+  if (errno == ENOTEMPTY && !is_cgroupfs(pfd)) {
+    int dfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    struct dirent *de;
+    if (!d) {
+      if (dfd >= 0)
+        close(dfd);
+      return uj_err_set(err, errno, "open %s", path);
+    }
+    while ((de = readdir(d)))
+      if (de->d_type == DT_REG)
+        unlinkat(dirfd(d), de->d_name, 0);
+    closedir(d);
+    if (unlinkat(pfd, name, AT_REMOVEDIR) == 0)
+      return 0;
+  }
+  return uj_err_set(err, errno, "rmdir %s", path);
+}
+
+/* ---- layout detection ----------------------------------------------------- */
+
+static int find_v1(const char *root, struct layout *L, struct uj_err *err)
+{
+  cleanup_close int fd = open_nofollow(root, O_RDONLY | O_DIRECTORY, 0);
+  DIR *d;
+  struct dirent *de;
+
+  if (fd < 0)
+    return uj_err_set(err, errno, "open %s", root);
+  if (!(d = fdopendir(fd)))
+    return uj_err_set(err, errno, "read %s", root);
+  fd = -1; /* owned by d now */
+  while ((de = readdir(d))) {
+    struct stat st;
+    /* Skips symlinks such as cpu -> cpu,cpuacct: the real directory is listed too. */
+    if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+        !S_ISDIR(st.st_mode))
+      continue;
+    for (int c = 0; c < C_N; c++) {
+      char names[NAME_MAX + 1], *save = NULL, path[PATH_MAX];
+      if (L->hier[c][0])
+        continue;
+      snprintf(names, sizeof names, "%s", de->d_name);
+      for (char *tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, ctrl_name[c]) != 0)
+          continue;
+        if (snprintf(path, sizeof path, "%s/%s/%s", root, de->d_name, v1_key[c]) <
+                (int) sizeof path && path_exists(path))
+          snprintf(L->hier[c], PATH_MAX, "%s/%s", root, de->d_name);
+      }
+    }
+  }
+  closedir(d);
+  return 0;
+}
+
+static int detect(const char *root, struct layout *L, struct uj_err *err)
+{
+  char path[PATH_MAX];
+  memset(L, 0, sizeof *L);
+  if (join(path, root, "cgroup.controllers", err) < 0)
+    return -1;
+  if (!path_exists(path)) {
+    L->version = 1;
+    if (find_v1(root, L, err) < 0)
+      return -1;
+    if (!L->hier[C_PIDS][0] && !L->hier[C_MEMORY][0] && !L->hier[C_CPU][0])
+      return uj_err_set(err, 0,
+                        "no cgroup hierarchy under %s (no cgroup.controllers for v2, no pids, "
+                        "memory or cpu hierarchy for v1)", root);
+    return 0;
+  }
+  L->version = 2;
+  /* systemd as PID 1 on the unified hierarchy always has init.scope; the
+   * /run check covers the real root (that file is the documented test). */
+  char initscope[PATH_MAX];
+  L->systemd = (join(initscope, root, "init.scope", err) == 0 && is_dir(initscope)) ||
+               (strcmp(root, UJ_CGROUP_ROOT) == 0 && path_exists("/run/systemd/system"));
+  if (L->systemd)
+    snprintf(L->parent, sizeof L->parent, "%s/%s/%s", root, SD_SLICE, SD_UNIT);
+  else
+    snprintf(L->parent, sizeof L->parent, "%s/%s", root, PARENT_NAME);
+  return 0;
+}
+
+/* The controllers the v2 parent can hand to its children: read from the
+ * parent itself under systemd (the delegated unit), else from the root. */
+static int v2_available(const char *root, struct layout *L, char *from, struct uj_err *err)
+{
+  if (join(from, L->systemd ? L->parent : root, "cgroup.controllers", err) < 0)
+    return -1;
+  cleanup_free char *list = read_all(from, err);
+  if (!list)
+    return -1;
+  for (int c = 0; c < C_N; c++)
+    L->have[c] = list_has(list, ctrl_name[c]);
+  return 0;
+}
+
+/* Enable the available controllers in dir/cgroup.subtree_control. A failure
+ * matters only for a controller that a limit needs. */
+static int enable_controllers(const char *dir, const struct layout *L, const bool need[C_N],
+                              struct uj_err *err)
+{
+  char path[PATH_MAX];
+  if (join(path, dir, "cgroup.subtree_control", err) < 0)
+    return -1;
+  struct uj_err ignored;
+  cleanup_free char *cur = read_all(path, &ignored);
+  for (int c = 0; c < C_N; c++) {
+    char tok[32];
+    if (!L->have[c] || (cur && list_has(cur, ctrl_name[c])))
+      continue;
+    snprintf(tok, sizeof tok, "+%s\n", ctrl_name[c]);
+    /* EBUSY while a process still sits in dir: under systemd the keeper
+     * process of userjail.service moves itself out right after it starts. */
+    int r;
+    for (int tries = 0; (r = write_knob_flags(dir, "cgroup.subtree_control", tok, O_APPEND, err)) < 0 &&
+                        err->code == EBUSY && tries < 200; tries++)
+      nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    if (r < 0 && need[c])
+      return uj_err_prefix(err, "enable %s controller", ctrl_name[c]);
+  }
+  return 0;
+}
+
+/* systemd hosts: start the delegated unit when its cgroup is missing. */
+static int start_systemd_unit(const char *parent, struct uj_err *err)
+{
+  static const char *const paths[] = {"/usr/bin/systemctl", "/bin/systemctl"};
+  const char *exe = NULL;
+  for (size_t i = 0; i < sizeof paths / sizeof *paths && !exe; i++)
+    if (access(paths[i], X_OK) == 0)
+      exe = paths[i];
+  if (!exe)
+    return uj_err_set(err, 0, "%s missing and systemctl not found to start %s", parent, SD_UNIT);
+  pid_t pid = fork();
+  if (pid < 0)
+    return uj_err_set(err, errno, "fork");
+  if (pid == 0) {
+    char *const argv[] = {(char *) "systemctl", (char *) "start", (char *) SD_UNIT, NULL};
+    char *const envp[] = {(char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    int nul = open("/dev/null", O_RDWR);
+    if (nul >= 0)
+      dup2(nul, 0), dup2(nul, 1);
+    execve(exe, argv, envp);
+    _exit(127);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return uj_err_set(err, errno, "waitpid systemctl");
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    return uj_err_set(err, 0, "systemctl start %s failed (status %d)", SD_UNIT,
+                      WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+  if (!is_dir(parent))
+    return uj_err_set(err, 0, "%s still missing after systemctl start %s (is Delegate=yes set?)",
+                      parent, SD_UNIT);
+  return 0;
+}
+
+/* ---- public API ----------------------------------------------------------- */
+
+void uj_cgroup_init(struct uj_cgroup *cg)
+{
+  memset(cg, 0, sizeof *cg);
+  for (size_t i = 0; i < UJ_CGROUP_MAXDIRS; i++)
+    cg->procs_fds[i] = -1;
+}
+
+void uj_cgroup_close(struct uj_cgroup *cg)
+{
+  for (size_t i = 0; i < UJ_CGROUP_MAXDIRS; i++) {
+    if (cg->procs_fds[i] >= 0)
+      close(cg->procs_fds[i]);
+    free(cg->dirs[i]);
+  }
+  int v = cg->version;
+  uj_cgroup_init(cg);
+  cg->version = v;
+}
+
+static int add_dir(struct uj_cgroup *cg, const char *dir, struct uj_err *err)
+{
+  for (size_t i = 0; i < cg->n; i++)
+    if (strcmp(cg->dirs[i], dir) == 0)
+      return 0; /* co-mounted v1 controllers share one directory */
+  if (cg->n >= UJ_CGROUP_MAXDIRS)
+    return uj_err_set(err, 0, "too many cgroup hierarchies");
+  if (!(cg->dirs[cg->n] = strdup(dir)))
+    return uj_err_set(err, ENOMEM, "cgroup");
+  cg->n++;
+  return 0;
+}
+
+static int open_procs(struct uj_cgroup *cg, int extra, struct uj_err *err)
+{
+  for (size_t i = 0; i < cg->n; i++) {
+    char path[PATH_MAX];
+    if (join(path, cg->dirs[i], "cgroup.procs", err) < 0)
+      return -1;
+    cg->procs_fds[i] = open_nofollow(path, O_WRONLY | extra, 0644);
+    if (cg->procs_fds[i] < 0)
+      return uj_err_set(err, errno, "open %s", path);
+  }
+  return 0;
+}
+
+/* A leftover directory may be reused only when nothing runs in it. */
+static int check_unpopulated(const char *dir, struct uj_err *err)
+{
+  char path[PATH_MAX];
+  if (join(path, dir, "cgroup.procs", err) < 0)
+    return -1;
+  if (!path_exists(path))
+    return 0; /* test tree: a bare directory */
+  cleanup_free char *procs = read_all(path, err);
+  if (!procs)
+    return -1;
+  if (procs[strspn(procs, " \n")] != '\0')
+    return uj_err_set(err, EBUSY, "cgroup %s already has processes (jail still running?)", dir);
+  if (join(path, dir, "cgroup.events", err) < 0)
+    return -1;
+  cleanup_free char *ev = path_exists(path) ? read_all(path, err) : NULL;
+  if (ev && strstr(ev, "populated 1"))
+    return uj_err_set(err, EBUSY, "cgroup %s already has processes (jail still running?)", dir);
+  return 0;
+}
+
+static int write_limits(const struct layout *L, const char *dir[C_N], const char *pdir[C_N],
+                        const struct uj_settings *s, struct uj_err *err)
+{
+  char v[64];
+  const char *memdir = dir[C_MEMORY], *cpudir = dir[C_CPU];
+
+  if (dir[C_PIDS]) {
+    if (s->pids_max)
+      snprintf(v, sizeof v, "%" PRIu64, s->pids_max);
+    if (write_knob(dir[C_PIDS], "pids.max", s->pids_max ? v : "max", err) < 0)
+      return -1;
+  }
+
+  if (memdir) {
+    const char *mem = "-1";
+    if (s->memory_max) {
+      snprintf(v, sizeof v, "%" PRIu64, s->memory_max);
+      mem = v;
+    }
+    if (L->version == 2) {
+      if (write_knob(memdir, "memory.max", s->memory_max ? mem : "max", err) < 0)
+        return -1;
+      /* Without swap accounting the kernel has no memory.swap.max; that
+       * only weakens the limit when swap is actually on. */
+      if (knob_exists(memdir, "memory.swap.max") || knob_exists(pdir[C_MEMORY], "memory.swap.max")) {
+        if (write_knob(memdir, "memory.swap.max", s->memory_max ? "0" : "max", err) < 0)
+          return -1;
+      } else if (s->memory_max && swap_is_on()) {
+        return uj_err_set(err, 0,
+                          "swap is on but %s has no memory.swap.max (kernel without swap "
+                          "accounting): the memory limit would not cover swap", memdir);
+      }
+    } else if (knob_exists(memdir, "memory.memsw.limit_in_bytes") ||
+               knob_exists(pdir[C_MEMORY], "memory.memsw.limit_in_bytes")) {
+      /* memsw must stay >= limit at every step: lift it, set limit, lower it. */
+      if (write_knob(memdir, "memory.memsw.limit_in_bytes", "-1", err) < 0 ||
+          write_knob(memdir, "memory.limit_in_bytes", mem, err) < 0 ||
+          write_knob(memdir, "memory.memsw.limit_in_bytes", mem, err) < 0)
+        return -1;
+    } else {
+      if (write_knob(memdir, "memory.limit_in_bytes", mem, err) < 0)
+        return -1;
+      if (s->memory_max && swap_is_on() && write_knob(memdir, "memory.swappiness", "0", err) < 0)
+        return -1;
+    }
+  }
+
+  if (cpudir) {
+    uint64_t quota = 0;
+    if (s->cpu > 0) {
+      quota = (uint64_t) (s->cpu * CPU_PERIOD + 0.5);
+      if (quota < CPU_MIN_QUOTA)
+        quota = CPU_MIN_QUOTA;
+    }
+    if (L->version == 2) {
+      if (quota)
+        snprintf(v, sizeof v, "%" PRIu64 " %d", quota, CPU_PERIOD);
+      else
+        snprintf(v, sizeof v, "max %d", CPU_PERIOD);
+      if (write_knob(cpudir, "cpu.max", v, err) < 0)
+        return -1;
+    } else {
+      snprintf(v, sizeof v, "%d", CPU_PERIOD);
+      if (write_knob(cpudir, "cpu.cfs_period_us", v, err) < 0)
+        return -1;
+      if (quota)
+        snprintf(v, sizeof v, "%" PRIu64, quota);
+      if (write_knob(cpudir, "cpu.cfs_quota_us", quota ? v : "-1", err) < 0)
+        return -1;
+    }
+  }
+  return 0;
+}
+
+int uj_cgroup_create(const char *root, const char *name, const struct uj_settings *s,
+                     struct uj_cgroup *cg, struct uj_err *err)
+{
+  struct layout L;
+  bool need[C_N] = {s->pids_max > 0, s->memory_max > 0, s->cpu > 0};
+  /* per controller: the user's dir and its parent (NULL when not used) */
+  char dirbuf[C_N][PATH_MAX], pbuf[C_N][PATH_MAX];
+  const char *dir[C_N] = {NULL}, *pdir[C_N] = {NULL};
+  bool created[C_N] = {false}, pcreated[C_N] = {false};
+  char from[PATH_MAX];
+
+  uj_cgroup_init(cg);
+  if (!valid_name(name))
+    return uj_err_set(err, EINVAL, "invalid cgroup name \"%s\"", name);
+  if (detect(root, &L, err) < 0)
+    return -1;
+  cg->version = L.version;
+
+  if (L.version == 1) {
+    for (int c = 0; c < C_N; c++)
+      if (need[c] && !L.hier[c][0])
+        return uj_err_set(err, 0,
+                          "%s controller not available on this host (cgroup v1: no %s "
+                          "hierarchy under %s)", ctrl_name[c], ctrl_name[c], root);
+  } else {
+    if (L.systemd && !is_dir(L.parent) && start_systemd_unit(L.parent, err) < 0)
+      return -1;
+    if (v2_available(root, &L, from, err) < 0)
+      return -1;
+    for (int c = 0; c < C_N; c++)
+      if (need[c] && !L.have[c])
+        return uj_err_set(err, 0,
+                          "%s controller not available on this host (cgroup v2: not in %s)",
+                          ctrl_name[c], from);
+  }
+
+  /* From here on every failure goes through `fail`, which undoes our mkdirs. */
+  if (L.version == 2) {
+    if (!L.systemd && enable_controllers(root, &L, need, err) < 0)
+      goto fail;
+    if (!L.systemd) {
+      int r = make_dir(root, PARENT_NAME, err);
+      if (r < 0)
+        goto fail;
+      pcreated[0] = r == 1;
+    }
+    if (enable_controllers(L.parent, &L, need, err) < 0)
+      goto fail;
+    if (join(dirbuf[0], L.parent, name, err) < 0)
+      goto fail;
+    int r = make_dir(L.parent, name, err);
+    if (r < 0)
+      goto fail;
+    created[0] = r == 1;
+    if (!created[0] && check_unpopulated(dirbuf[0], err) < 0)
+      goto fail;
+    for (int c = 0; c < C_N; c++)
+      if (L.have[c]) {
+        dir[c] = dirbuf[0];
+        pdir[c] = L.parent;
+      }
+    if (add_dir(cg, dirbuf[0], err) < 0)
+      goto fail;
+  } else {
+    for (int c = 0; c < C_N; c++) {
+      if (!L.hier[c][0])
+        continue;
+      int shared = -1; /* co-mounted with an earlier controller */
+      for (int k = 0; k < c; k++)
+        if (dir[k] && strcmp(L.hier[k], L.hier[c]) == 0)
+          shared = k;
+      if (shared >= 0) {
+        dir[c] = dir[shared];
+        pdir[c] = L.hier[c];
+        continue;
+      }
+      if (join(pbuf[c], L.hier[c], PARENT_NAME, err) < 0 || join(dirbuf[c], pbuf[c], name, err) < 0)
+        goto fail;
+      int r = make_dir(L.hier[c], PARENT_NAME, err);
+      if (r < 0)
+        goto fail;
+      pcreated[c] = r == 1;
+      r = make_dir(pbuf[c], name, err);
+      if (r < 0)
+        goto fail;
+      created[c] = r == 1;
+      dir[c] = dirbuf[c];
+      /* v1 optional knobs (memsw) are probed at the hierarchy root */
+      pdir[c] = L.hier[c];
+      if (!created[c] && check_unpopulated(dirbuf[c], err) < 0)
+        goto fail;
+      if (add_dir(cg, dirbuf[c], err) < 0)
+        goto fail;
+    }
+  }
+
+  if (write_limits(&L, dir, pdir, s, err) < 0)
+    goto fail;
+  if (open_procs(cg, O_CREAT, err) < 0)
+    goto fail;
+  return 0;
+
+fail:
+  uj_err_prefix(err, "cgroup %s", name);
+  uj_cgroup_close(cg);
+  {
+    struct uj_err ignored;
+    for (int c = 0; c < C_N; c++) {
+      if (created[c])
+        remove_dir(dirbuf[c], &ignored);
+      if (pcreated[c])
+        remove_dir(L.version == 2 ? L.parent : pbuf[c], &ignored); /* fails if shared: fine */
+    }
+  }
+  return -1;
+}
+
+int uj_cgroup_open(const char *root, const char *name, struct uj_cgroup *cg, struct uj_err *err)
+{
+  struct layout L;
+  char path[PATH_MAX];
+
+  uj_cgroup_init(cg);
+  if (!valid_name(name))
+    return uj_err_set(err, EINVAL, "invalid cgroup name \"%s\"", name);
+  if (detect(root, &L, err) < 0)
+    return -1;
+  cg->version = L.version;
+  if (L.version == 2) {
+    if (join(path, L.parent, name, err) < 0)
+      return -1;
+    if (is_dir(path) && add_dir(cg, path, err) < 0)
+      return -1;
+  } else {
+    for (int c = 0; c < C_N; c++) {
+      if (!L.hier[c][0])
+        continue;
+      if (snprintf(path, sizeof path, "%s/%s/%s", L.hier[c], PARENT_NAME, name) >= PATH_MAX)
+        return uj_err_set(err, ENAMETOOLONG, "cgroup path");
+      if (is_dir(path) && add_dir(cg, path, err) < 0) {
+        uj_cgroup_close(cg);
+        return -1;
+      }
+    }
+  }
+  if (cg->n == 0)
+    return uj_err_set(err, ENOENT, "no cgroup %s under %s", name, root);
+  if (open_procs(cg, 0, err) < 0) {
+    uj_cgroup_close(cg);
+    return -1;
+  }
+  return 0;
+}
+
+int uj_cgroup_attach(const struct uj_cgroup *cg, pid_t pid, struct uj_err *err)
+{
+  char buf[32];
+  int len = snprintf(buf, sizeof buf, "%d\n", (int) pid);
+  if (cg->n == 0)
+    return uj_err_set(err, EINVAL, "no cgroup to move %d into", (int) pid);
+  for (size_t i = 0; i < cg->n; i++) {
+    if (cg->procs_fds[i] < 0)
+      return uj_err_set(err, EBADF, "cgroup %s not open", cg->dirs[i]);
+    if (write(cg->procs_fds[i], buf, (size_t) len) != len)
+      return uj_err_set(err, errno, "move process %d into cgroup %s", (int) pid, cg->dirs[i]);
+  }
+  return 0;
+}
+
+static int read_u64(const char *dir, const char *knob, uint64_t *out, struct uj_err *err)
+{
+  char path[PATH_MAX];
+  if (join(path, dir, knob, err) < 0)
+    return -1;
+  cleanup_free char *s = read_all(path, err);
+  if (!s)
+    return -1;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s || s[0] == '-' || end[strspn(end, " \n")] != '\0')
+    return uj_err_set(err, 0, "%s: not a number: \"%.32s\"", path, s);
+  *out = v;
+  return 0;
+}
+
+static uint64_t count_lines(const char *s)
+{
+  uint64_t n = 0;
+  for (const char *p = s; *p; p++)
+    if (*p == '\n')
+      n++;
+  if (*s && s[strlen(s) - 1] != '\n')
+    n++;
+  return n;
+}
+
+int uj_cgroup_usage(const struct uj_cgroup *cg, uint64_t *pids, uint64_t *mem, struct uj_err *err)
+{
+  bool got_pids = false;
+  *pids = 0;
+  *mem = 0;
+  if (cg->n == 0)
+    return uj_err_set(err, EINVAL, "no cgroup");
+  const char *memknob = cg->version == 2 ? "memory.current" : "memory.usage_in_bytes";
+  for (size_t i = 0; i < cg->n; i++) {
+    if (!got_pids && knob_exists(cg->dirs[i], "pids.current")) {
+      if (read_u64(cg->dirs[i], "pids.current", pids, err) < 0)
+        return -1;
+      got_pids = true;
+    }
+    if (knob_exists(cg->dirs[i], memknob) && read_u64(cg->dirs[i], memknob, mem, err) < 0)
+      return -1;
+  }
+  if (!got_pids) { /* no pids controller: count the processes */
+    char path[PATH_MAX];
+    if (join(path, cg->dirs[0], "cgroup.procs", err) < 0)
+      return -1;
+    cleanup_free char *procs = read_all(path, err);
+    if (!procs)
+      return -1;
+    *pids = count_lines(procs);
+  }
+  return 0;
+}
+
+/* SIGKILL pid, but only if it is still a member of `dir`: a pid read from
+ * cgroup.procs may have exited and been reused by an unrelated process. The
+ * pidfd pins the process; its /proc/PID/cgroup then tells where it lives. */
+static void kill_member(pid_t pid, const char *dir)
+{
+  int pfd = (int) syscall(SYS_pidfd_open, pid, 0);
+  if (pfd < 0) {
+    if (errno == ENOSYS)
+      kill(pid, SIGKILL);
+    return;
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
+  struct uj_err ignored;
+  cleanup_free char *cgs = read_all(path, &ignored);
+  bool member = false;
+  size_t dl = strlen(dir);
+  for (char *save = NULL, *line = cgs ? strtok_r(cgs, "\n", &save) : NULL; line && !member;
+       line = strtok_r(NULL, "\n", &save)) {
+    char *p = strchr(line, ':');
+    p = p ? strchr(p + 1, ':') : NULL;
+    if (!p || strcmp(p + 1, "/") == 0)
+      continue;
+    size_t pl = strlen(p + 1);
+    /* dir is HIERARCHY_ROOT + path, so the path is a suffix of dir */
+    member = pl <= dl && strcmp(dir + dl - pl, p + 1) == 0;
+  }
+  if (member)
+    syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+  close(pfd);
+}
+
+static int64_t now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int uj_cgroup_destroy(struct uj_cgroup *cg, int timeout_ms, struct uj_err *err)
+{
+  const struct timespec step = {0, 5 * 1000 * 1000};
+  int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+  int rc = 0;
+
+  for (size_t i = 0; i < cg->n; i++) {
+    if (cg->procs_fds[i] >= 0)
+      close(cg->procs_fds[i]);
+    cg->procs_fds[i] = -1;
+  }
+  if (cg->version == 2)
+    for (size_t i = 0; i < cg->n; i++)
+      if (knob_exists(cg->dirs[i], "cgroup.kill")) {
+        struct uj_err ignored;
+        write_knob_flags(cg->dirs[i], "cgroup.kill", "1", 0, &ignored);
+      }
+
+  /* Kill until empty: a fork bomb may add processes while we read. */
+  for (;;) {
+    const char *busy = NULL;
+    for (size_t i = 0; i < cg->n; i++) {
+      char path[PATH_MAX];
+      struct uj_err rerr;
+      if (join(path, cg->dirs[i], "cgroup.procs", err) < 0)
+        goto out_fail;
+      cleanup_free char *procs = read_all(path, &rerr);
+      if (!procs) {
+        if (rerr.code == ENOENT) /* directory already gone */
+          continue;
+        *err = rerr;
+        goto out_fail;
+      }
+      for (char *save = NULL, *l = strtok_r(procs, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        long pid = strtol(l, NULL, 10);
+        if (pid > 0) {
+          busy = cg->dirs[i];
+          kill_member((pid_t) pid, cg->dirs[i]);
+        }
+      }
+    }
+    if (!busy)
+      break;
+    if (now_ms() >= deadline) {
+      uj_err_set(err, EBUSY, "cgroup %s still has processes after %d ms", busy, timeout_ms);
+      goto out_fail;
+    }
+    nanosleep(&step, NULL);
+  }
+
+  /* Exiting tasks can keep a cgroup busy a little after cgroup.procs is empty. */
+  for (size_t i = 0; i < cg->n; i++) {
+    for (;;) {
+      if (remove_dir(cg->dirs[i], err) == 0)
+        break;
+      if (err->code != EBUSY || now_ms() >= deadline) {
+        rc = -1;
+        break;
+      }
+      nanosleep(&step, NULL);
+    }
+    if (rc < 0)
+      break;
+  }
+  uj_cgroup_close(cg);
+  return rc;
+
+out_fail:
+  uj_cgroup_close(cg);
+  return -1;
+}
+
+int uj_cgroup_open_current(const char *root, pid_t pid, int *fds, size_t max, size_t *n,
+                           struct uj_err *err)
+{
+  struct layout L;
+  char path[PATH_MAX], dirs[C_N][PATH_MAX];
+  size_t nd = 0;
+
+  *n = 0;
+  if (detect(root, &L, err) < 0)
+    return -1;
+  snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
+  cleanup_free char *text = read_all(path, err);
+  if (!text)
+    return -1;
+
+  for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+       line = strtok_r(NULL, "\n", &save)) {
+    /* "ID:CONTROLLER[,CONTROLLER...]:PATH" ("0::PATH" for v2) */
+    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2)
+      continue;
+    *c1 = *c2 = '\0';
+    const char *ctrls = c1 + 1, *cgpath = c2 + 1;
+    const char *base = NULL;
+    if (L.version == 2) {
+      if (strcmp(line, "0") == 0 && *ctrls == '\0')
+        base = root;
+    } else {
+      for (int c = 0; c < C_N && !base; c++) {
+        char tmp[256], *s2 = NULL;
+        if (!L.hier[c][0])
+          continue;
+        snprintf(tmp, sizeof tmp, "%s", ctrls);
+        for (char *t = strtok_r(tmp, ",", &s2); t; t = strtok_r(NULL, ",", &s2))
+          if (strcmp(t, ctrl_name[c]) == 0)
+            base = L.hier[c];
+      }
+    }
+    if (!base)
+      continue;
+    if (strcmp(cgpath, "/") == 0)
+      cgpath = "";
+    if (snprintf(path, sizeof path, "%s%s", base, cgpath) >= PATH_MAX)
+      return uj_err_set(err, ENAMETOOLONG, "cgroup path of %d", (int) pid);
+    bool dup = false;
+    for (size_t i = 0; i < nd; i++)
+      dup = dup || strcmp(dirs[i], path) == 0;
+    if (!dup && nd < C_N)
+      snprintf(dirs[nd++], PATH_MAX, "%s", path);
+  }
+  if (nd == 0)
+    return uj_err_set(err, 0, "process %d: no cgroup found under %s", (int) pid, root);
+  if (nd > max)
+    return uj_err_set(err, 0, "process %d is in %zu cgroups, room for %zu", (int) pid, nd, max);
+  for (size_t i = 0; i < nd; i++) {
+    if (join(path, dirs[i], "cgroup.procs", err) < 0)
+      goto fail;
+    fds[i] = open_nofollow(path, O_WRONLY, 0);
+    if (fds[i] < 0) {
+      uj_err_set(err, errno, "open %s", path);
+      goto fail;
+    }
+    *n = i + 1;
+  }
+  return 0;
+fail:
+  for (size_t i = 0; i < *n; i++)
+    close(fds[i]);
+  *n = 0;
+  return -1;
+}
