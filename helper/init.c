@@ -47,14 +47,14 @@ static void drop_all_caps(void)
   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-/* What `ps` in the jail shows as PID 1: not the command line of whoever
- * created the jail (an admin's `userjail run ...`). The argument strings
- * are contiguous from argv[0] (program_invocation_name): overwrite them in
- * place, as far as /proc/self/cmdline says they reach. */
-static void set_cmdline(void)
+/* What `ps` shows for the monitor and the jail's PID 1: not the command
+ * line of whoever created the jail (an admin's `userjail run ...`). The
+ * argument strings are contiguous from argv[0] (program_invocation_name):
+ * overwrite them in place, as far as /proc/self/cmdline says they reach. */
+void uj_set_proc_title(const char *title)
 {
-  static const char title[] = "userjail-init";
   char buf[4096];
+  size_t len = strlen(title) + 1;
   ssize_t n = 0;
   int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 
@@ -62,18 +62,18 @@ static void set_cmdline(void)
     n = read(fd, buf, sizeof buf);
     close(fd);
   }
-  if (n > (ssize_t) sizeof title) {
+  if (n > (ssize_t) len) {
     memset(program_invocation_name, 0, (size_t) n);
-    memcpy(program_invocation_name, title, sizeof title);
+    memcpy(program_invocation_name, title, len);
   }
-  prctl(PR_SET_NAME, "userjail-init", 0, 0, 0);
+  prctl(PR_SET_NAME, title, 0, 0, 0);
 }
 
 void uj_init_reaper(void)
 {
   sigset_t set;
 
-  set_cmdline();
+  uj_set_proc_title("userjail-init");
   /* Signals other than SIGCHLD are blocked: as PID 1 of its namespace it
    * would ignore unhandled ones from inside anyway; the monitor ends it with
    * SIGKILL from the parent namespace. */

@@ -40,6 +40,9 @@ int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err);
  * every child until killed. Never returns. */
 void uj_init_reaper(void) __attribute__((noreturn));
 
+/* Name this process for ps (comm and command line). */
+void uj_set_proc_title(const char *title);
+
 /* Network namespace of network = "none": bring loopback up. */
 int uj_loopback_up(struct uj_err *err);
 

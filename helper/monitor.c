@@ -359,7 +359,11 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
   uj_err_clear(&err);
   uj_cgroup_init(&m.cg);
   m.started = time(NULL);
-  prctl(PR_SET_NAME, "userjail-mon", 0, 0, 0);
+  {
+    char title[64];
+    snprintf(title, sizeof title, "userjail-mon %s", spec->user);
+    uj_set_proc_title(title);
+  }
   m.listen_fd = listen_socket(spec->uid, &err);
   if (m.listen_fd < 0 || start_jail(&m, &err) < 0) {
     char path[108];
