@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "jail.h"
 #include "rootfs.h"
 
 static void usage(FILE *f)
@@ -23,6 +24,12 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
   const char *cmd = argc > 1 ? argv[1] : NULL;
+
+  /* The jail init re-executes itself here once its jail is built. */
+  if (argc == 1 && !strcmp(argv[0], UJ_INIT_ARGV0) && getpid() == 1)
+    uj_init_reaper();
+  if (!strcmp(argv[0], UJ_MONITOR_ARGV0) && geteuid() == 0)
+    return uj_cmd_monitor(argc, argv);
 
   openlog("userjail", LOG_PID, LOG_AUTHPRIV);
   if (!cmd) {

@@ -8,9 +8,6 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "config.h"
-#include "jail.h"
-#include "user.h"
 
 static void set_msg(struct uj_join_msg *msg, enum uj_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -23,70 +20,77 @@ static void set_msg(struct uj_join_msg *msg, enum uj_status st, const char *fmt,
   va_end(ap);
 }
 
+int uj_resolve(const char *config, const char *user, struct uj_resolved *r, struct uj_err *err)
+{
+  memset(r, 0, sizeof *r);
+  if (!config)
+    config = UJ_DEFAULT_CONFIG;
+  if (uj_userinfo_get(user, &r->ui, err) < 0)
+    return -1;
+  if (r->ui.u.uid == 0)
+    return 1; /* root is never jailed */
+  /* A configuration we cannot trust or read means we cannot tell who is
+   * jailed: the caller refuses (root is never affected). */
+  if (uj_config_load(config, &r->cfg, &r->diags, err) < 0) {
+    for (size_t i = 0; i < r->diags.n; i++)
+      syslog(LOG_ERR, "%s", r->diags.items[i]);
+    return uj_err_prefix(err, "configuration is invalid");
+  }
+  r->s = uj_policy_for(r->cfg, &r->ui.u);
+  if (!r->s)
+    return 1;
+  if (uj_jail_spec_init(&r->spec, r->s, r->ui.name, r->ui.u.uid, r->ui.u.gid, r->ui.home,
+                        err) < 0)
+    return -1;
+  r->spec.config = config;
+  return 0;
+}
+
+void uj_resolved_free(struct uj_resolved *r)
+{
+  uj_config_free(r->cfg);
+  uj_diags_free(&r->diags);
+  uj_userinfo_free(&r->ui);
+  memset(r, 0, sizeof *r);
+}
+
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
                      struct uj_join_msg *msg, int *fds, size_t *nfds)
 {
-  struct uj_userinfo ui;
-  struct uj_config *cfg = NULL;
-  struct uj_diags diags = { 0 };
+  struct uj_resolved r;
   struct uj_err err;
-  const struct uj_settings *s;
-  struct uj_jail_spec spec;
   bool allow;
+  int rc;
 
   memset(msg, 0, sizeof *msg);
   msg->magic = UJ_PROTO_MAGIC;
   *nfds = 0;
   uj_err_clear(&err);
-  if (!config)
-    config = UJ_DEFAULT_CONFIG;
 
-  if (uj_userinfo_get(user, &ui, &err) < 0) {
-    set_msg(msg, UJ_STATUS_DENY, "%s", err.msg);
-    syslog(LOG_ERR, "%s", err.msg);
-    return;
-  }
-  if (ui.u.uid == 0) {
+  rc = uj_resolve(config, user, &r, &err);
+  if (rc == 1) {
     msg->status = UJ_STATUS_IGNORE;
     goto out;
   }
-  /* A configuration we cannot trust or read means we cannot tell who is
-   * jailed: refuse (root is never affected). */
-  if (uj_config_load(config, &cfg, &diags, &err) < 0) {
-    for (size_t i = 0; i < diags.n; i++)
-      syslog(LOG_ERR, "%s", diags.items[i]);
-    set_msg(msg, UJ_STATUS_DENY, "configuration is invalid: %s", err.msg);
-    syslog(LOG_ERR, "refusing session of %s: configuration is invalid: %s", user, err.msg);
-    goto out;
-  }
-  s = uj_policy_for(cfg, &ui.u);
-  if (!s) {
-    msg->status = UJ_STATUS_IGNORE;
-    goto out;
-  }
-  allow = s->on_error == UJ_ONERR_ALLOW;
-  msg->on_error_allow = allow;
-  if (uj_jail_spec_init(&spec, s, ui.name, ui.u.uid, ui.u.gid, ui.home, &err) < 0 ||
-      uj_session_acquire(&spec, msg, fds, nfds, &err) < 0) {
-    set_msg(msg, allow ? UJ_STATUS_ALLOW : UJ_STATUS_DENY, "%s", err.msg);
-    syslog(LOG_ERR, "%s session of %s: %s", allow ? "UNJAILED" : "refusing", user, err.msg);
-    msg->on_error_allow = allow;
-    goto out;
-  }
-  msg->on_error_allow = allow;
-  {
+  allow = r.s && r.s->on_error == UJ_ONERR_ALLOW;
+  if (rc == 0 && uj_session_acquire(&r.spec, msg, fds, nfds, &err) == 0) {
     size_t n = 0;
-    if (uj_cgroup_open_current(UJ_CGROUP_ROOT, restore_pid, fds + *nfds,
-                               UJ_MAX_FDS - *nfds, &n, &err) < 0) {
+    msg->on_error_allow = allow;
+    if (uj_cgroup_open_current(UJ_CGROUP_ROOT, restore_pid, fds + *nfds, UJ_MAX_FDS - *nfds,
+                               &n, &err) < 0) {
       syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, err.msg);
       n = 0;
     }
     msg->n_restore = (uint32_t) n;
     *nfds += n;
+    syslog(LOG_INFO, "session of %s joins its jail (init pid %d)", user, msg->init_pid);
+    goto out;
   }
-  syslog(LOG_INFO, "session of %s joins its jail (init pid %d)", user, msg->init_pid);
+  /* Only a failure under a rule can be allowed; an unusable config or an
+   * unknown user is always refused. */
+  set_msg(msg, allow ? UJ_STATUS_ALLOW : UJ_STATUS_DENY, "%s", err.msg);
+  msg->on_error_allow = allow;
+  syslog(LOG_ERR, "%s session of %s: %s", allow ? "UNJAILED" : "refusing", user, err.msg);
 out:
-  uj_config_free(cfg);
-  uj_diags_free(&diags);
-  uj_userinfo_free(&ui);
+  uj_resolved_free(&r);
 }

@@ -206,18 +206,21 @@ static int persistent_upper(int host, uid_t uid, int *upper, int *work, struct u
 
 /* A private tmpfs holding upper/ and work/; the overlay keeps it alive, and
  * it ends with the jail's mount namespace. Its size is the jail's tmp_size
- * (what a user can write outside home, /tmp and shared directories). */
-static int ephemeral_upper(const struct uj_settings *s, int *upper, int *work,
+ * (what a user can write outside home, /tmp and shared directories).
+ * *tmpfs must stay open until the overlay is created: closing the last fd
+ * of a detached mount unmounts it, and overlayfs refuses an unmounted
+ * upper ("failed to clone upperpath"). */
+static int ephemeral_upper(const struct uj_settings *s, int *tmpfs, int *upper, int *work,
                            struct uj_err *err)
 {
   char size[32];
   const char *opts[] = { "mode", "0755", "size", size, NULL };
-  cleanup_close int t = -1;
+  int t;
 
   snprintf(size, sizeof size, "%llu", (unsigned long long) s->tmp_size);
   if (s->tmp_size == 0)
     opts[2] = NULL; /* size=0 would mean unlimited anyway */
-  t = uj_fs_new("tmpfs", opts, UJ_ATTR_SAFE, err);
+  t = *tmpfs = uj_fs_new("tmpfs", opts, UJ_ATTR_SAFE, err);
   if (t < 0)
     return uj_err_prefix(err, "ephemeral upper");
   if (mkdirat(t, "upper", 0755) < 0 || mkdirat(t, "work", 0700) < 0)
@@ -243,6 +246,7 @@ int uj_rootfs_image_mount(const struct uj_settings *s, uid_t uid, gid_t gid, str
   cleanup_close int lower = -1;
   cleanup_close int upper = -1;
   cleanup_close int work = -1;
+  cleanup_close int tmpfs = -1;
   int m;
 
   (void) gid; /* the upper's root is root's; the user's files keep their owners */
@@ -254,7 +258,7 @@ int uj_rootfs_image_mount(const struct uj_settings *s, uid_t uid, gid_t gid, str
   if (lower < 0)
     return -1;
   if ((s->upper == UJ_UPPER_PERSISTENT ? persistent_upper(host, uid, &upper, &work, err)
-                                       : ephemeral_upper(s, &upper, &work, err)) < 0)
+                                       : ephemeral_upper(s, &tmpfs, &upper, &work, err)) < 0)
     return -1;
   m = overlay_mount(lower, upper, work, err);
   if (m < 0)

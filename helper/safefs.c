@@ -119,10 +119,19 @@ static int make_beneath(int dirfd, const char *path, mode_t mode, mode_t file_mo
     if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0)
       return uj_err_set(err, EINVAL, "%s: '.' or '..' in path", path);
     if (!next && file_mode) {
-      int w = openat(cur, comp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+      /* An existing file is used as it is: opening it for writing would
+       * copy it up into an overlay's upper layer. */
+      fd = uj_open_beneath(cur, comp, O_PATH, err);
+      if (fd >= 0 || err->code != ENOENT) {
+        if (fd < 0)
+          return uj_err_prefix(err, "%s", path);
+        close(cur);
+        cur = fd;
+        break;
+      }
+      int w = openat(cur, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
                      file_mode);
-      if (w < 0 && errno != EISDIR && errno != ENXIO && errno != EACCES && errno != EROFS &&
-          errno != ETXTBSY)
+      if (w < 0 && errno != EEXIST)
         return uj_err_set(err, errno, "%s: create mount point", path);
       if (w >= 0)
         close(w);
