@@ -37,9 +37,7 @@ int uj_jail_spec_init(struct uj_jail_spec *spec, const struct uj_settings *s,
  * old root. On return the process runs inside the finished jail root. */
 int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err);
 
-/* argv[0] under which the jail init re-executes the userjail binary after
- * setup; main() then goes straight to uj_init_reaper(). */
-#define UJ_INIT_ARGV0 "userjail-init"
+/* argv[0] under which the monitor re-executes the userjail binary. */
 #define UJ_MONITOR_ARGV0 "userjail-mon"
 
 /* init.c — the jail's PID 1 after setup: drops its capabilities, then reaps

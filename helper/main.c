@@ -25,9 +25,7 @@ int main(int argc, char **argv)
 {
   const char *cmd = argc > 1 ? argv[1] : NULL;
 
-  /* The jail init re-executes itself here once its jail is built. */
-  if (argc == 1 && !strcmp(argv[0], UJ_INIT_ARGV0) && getpid() == 1)
-    uj_init_reaper();
+  /* The jail monitor re-executes itself under this name. */
   if (!strcmp(argv[0], UJ_MONITOR_ARGV0) && geteuid() == 0)
     return uj_cmd_monitor(argc, argv);
 
