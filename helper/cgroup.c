@@ -1,4 +1,7 @@
-/* Per-user cgroups: every quota the jail enforces is written here.
+/* Per-user cgroups: every quota the jail enforces is written here. This
+ * file detects the layout, creates (or finds) the user's cgroup, writes the
+ * limits and moves processes in; usage, kill and removal are cgroup_procs.c,
+ * symlink-free file access is cgroup_fs.c.
  *
  * Layouts (detected from files under `root`, so tests can fake a tree):
  *   v2 unified  root/cgroup.controllers exists.
@@ -14,9 +17,9 @@
  *               HIER/userjail/NAME in each.
  * Parents never hold processes (v2 no-internal-process rule).
  *
- * Paths are opened with openat2(RESOLVE_NO_SYMLINKS): cgroupfs has no
- * symlinks, so one showing up means something is wrong. Knob files are opened
- * with O_CREAT: on cgroupfs they already exist and cannot be created, and on a
+ * Paths are opened with openat2(RESOLVE_NO_SYMLINKS) (cgroup_fs.c): cgroupfs
+ * has no symlinks, so one showing up means something is wrong. Knob files are
+ * opened with O_CREAT: on cgroupfs they already exist and cannot be created, and on a
  * plain directory tree (unit tests) the written values become visible. */
 #include "cgroup.h"
 
@@ -25,21 +28,17 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <linux/magic.h>
-#include <linux/openat2.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "cgroup_internal.h"
 
 #define CPU_PERIOD 100000
 #define CPU_MIN_QUOTA 1000 /* the kernel refuses quotas below 1 ms */
@@ -47,123 +46,16 @@
 #define SD_SLICE "userjail.slice"
 #define SD_UNIT "userjail.service"
 
-enum { C_PIDS, C_MEMORY, C_CPU, C_N };
-static const char *const ctrl_name[C_N] = {"pids", "memory", "cpu"};
+const char *const cg_ctrl_name[C_N] = {"pids", "memory", "cpu"};
 /* A v1 directory counts as the controller's hierarchy only with this file. */
 static const char *const v1_key[C_N] = {"cgroup.procs", "memory.limit_in_bytes",
                                         "cpu.cfs_quota_us"};
 
-struct layout {
-  int version;
-  bool systemd;
-  char hier[C_N][PATH_MAX]; /* v1: hierarchy root per controller, "" if absent */
-  char parent[PATH_MAX];    /* v2: parent of the per-user cgroups */
-  bool have[C_N];           /* v2: controller listed in the parent's cgroup.controllers */
-};
-
-/* ---- small file helpers -------------------------------------------------- */
-
-static int open_nofollow(const char *path, int flags, mode_t mode)
-{
-  struct open_how how = {
-    .flags = (uint64_t) (flags | O_CLOEXEC | O_NOFOLLOW),
-    .mode = (flags & O_CREAT) ? mode : 0,
-    .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-  };
-  int fd = (int) syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
-  if (fd < 0 && errno == ENOSYS)
-    fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW, mode);
-  return fd;
-}
-
-static bool path_exists(const char *path)
-{
-  cleanup_close int fd = open_nofollow(path, O_PATH, 0);
-  return fd >= 0;
-}
-
-static bool is_dir(const char *path)
-{
-  struct stat st;
-  cleanup_close int fd = open_nofollow(path, O_PATH | O_DIRECTORY, 0);
-  return fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int join(char *out, const char *a, const char *b, struct uj_err *err)
-{
-  int n = snprintf(out, PATH_MAX, "%s/%s", a, b);
-  if (n < 0 || n >= PATH_MAX)
-    return uj_err_set(err, ENAMETOOLONG, "cgroup path %s/%s", a, b);
-  return 0;
-}
-
-/* Read a whole (small or large) file into a malloc'ed NUL-terminated buffer. */
-static char *read_all(const char *path, struct uj_err *err)
-{
-  cleanup_close int fd = open_nofollow(path, O_RDONLY, 0);
-  size_t len = 0, cap = 4096;
-  cleanup_free char *buf = NULL;
-
-  if (fd < 0) {
-    uj_err_set(err, errno, "open %s", path);
-    return NULL;
-  }
-  if (!(buf = malloc(cap))) {
-    uj_err_set(err, ENOMEM, "read %s", path);
-    return NULL;
-  }
-  for (;;) {
-    if (cap - len < 2) {
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        uj_err_set(err, ENOMEM, "read %s", path);
-        return NULL;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    ssize_t r = read(fd, buf + len, cap - len - 1);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      uj_err_set(err, errno, "read %s", path);
-      return NULL;
-    }
-    if (r == 0)
-      break;
-    len += (size_t) r;
-  }
-  buf[len] = '\0';
-  return steal_pointer(&buf);
-}
-
-static int write_knob_flags(const char *dir, const char *knob, const char *val, int extra,
-                            struct uj_err *err)
-{
-  char path[PATH_MAX];
-  if (join(path, dir, knob, err) < 0)
-    return -1;
-  cleanup_close int fd = open_nofollow(path, O_WRONLY | O_CREAT | extra, 0644);
-  if (fd < 0)
-    return uj_err_set(err, errno, "open %s", path);
-  size_t len = strlen(val);
-  ssize_t w = write(fd, val, len);
-  if (w < 0)
-    return uj_err_set(err, errno, "write \"%s\" to %s", val, path);
-  if ((size_t) w != len)
-    return uj_err_set(err, EIO, "short write to %s", path);
-  return 0;
-}
+/* ---- small helpers ------------------------------------------------------- */
 
 static int write_knob(const char *dir, const char *knob, const char *val, struct uj_err *err)
 {
-  return write_knob_flags(dir, knob, val, O_TRUNC, err);
-}
-
-static bool knob_exists(const char *dir, const char *knob)
-{
-  char path[PATH_MAX];
-  return snprintf(path, sizeof path, "%s/%s", dir, knob) < (int) sizeof path && path_exists(path);
+  return cg_write_knob_flags(dir, knob, val, O_TRUNC, err);
 }
 
 /* Is `word` one of the whitespace-separated words of `list` (a leading '+'
@@ -211,12 +103,10 @@ static bool valid_name(const char *n)
   return true;
 }
 
-/* ---- directories ---------------------------------------------------------- */
-
 /* mkdir `name` in `parent`. 1 = created, 0 = already a directory, -1 error. */
 static int make_dir(const char *parent, const char *name, struct uj_err *err)
 {
-  cleanup_close int pfd = open_nofollow(parent, O_PATH | O_DIRECTORY, 0);
+  cleanup_close int pfd = cg_open_nofollow(parent, O_PATH | O_DIRECTORY, 0);
   struct stat st;
   if (pfd < 0)
     return uj_err_set(err, errno, "open %s", parent);
@@ -229,53 +119,25 @@ static int make_dir(const char *parent, const char *name, struct uj_err *err)
   return 0;
 }
 
-static bool is_cgroupfs(int fd)
-{
-  struct statfs sf;
-  return fstatfs(fd, &sf) == 0 &&
-         (sf.f_type == CGROUP_SUPER_MAGIC || sf.f_type == CGROUP2_SUPER_MAGIC);
-}
-
-/* rmdir a cgroup. On cgroupfs the knob files vanish with the directory; on a
- * plain test tree they are regular files that must go first. */
-static int remove_dir(const char *path, struct uj_err *err)
-{
-  char parent[PATH_MAX];
-  snprintf(parent, sizeof parent, "%s", path);
-  char *slash = strrchr(parent, '/');
-  if (!slash || slash == parent)
-    return uj_err_set(err, EINVAL, "refusing to remove %s", path);
-  *slash = '\0';
-  const char *name = slash + 1;
-  cleanup_close int pfd = open_nofollow(parent, O_PATH | O_DIRECTORY, 0);
-  if (pfd < 0)
-    return errno == ENOENT ? 0 : uj_err_set(err, errno, "open %s", parent);
-  if (unlinkat(pfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
-    return 0;
-  if (errno == ENOTEMPTY && !is_cgroupfs(pfd)) {
-    int dfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-    struct dirent *de;
-    if (!d) {
-      if (dfd >= 0)
-        close(dfd);
-      return uj_err_set(err, errno, "open %s", path);
-    }
-    while ((de = readdir(d)))
-      if (de->d_type == DT_REG)
-        unlinkat(dirfd(d), de->d_name, 0);
-    closedir(d);
-    if (unlinkat(pfd, name, AT_REMOVEDIR) == 0)
-      return 0;
-  }
-  return uj_err_set(err, errno, "rmdir %s", path);
-}
-
 /* ---- layout detection ----------------------------------------------------- */
+
+bool cg_names_controller(const char *names, int c)
+{
+  size_t wl = strlen(cg_ctrl_name[c]);
+  for (const char *p = names; *p;) {
+    size_t l = strcspn(p, ",");
+    if (l == wl && strncmp(p, cg_ctrl_name[c], wl) == 0)
+      return true;
+    p += l;
+    if (*p)
+      p++;
+  }
+  return false;
+}
 
 static int find_v1(const char *root, struct layout *L, struct uj_err *err)
 {
-  cleanup_close int fd = open_nofollow(root, O_RDONLY | O_DIRECTORY, 0);
+  cleanup_close int fd = cg_open_nofollow(root, O_RDONLY | O_DIRECTORY, 0);
   DIR *d;
   struct dirent *de;
 
@@ -291,30 +153,25 @@ static int find_v1(const char *root, struct layout *L, struct uj_err *err)
         !S_ISDIR(st.st_mode))
       continue;
     for (int c = 0; c < C_N; c++) {
-      char names[NAME_MAX + 1], *save = NULL, path[PATH_MAX];
-      if (L->hier[c][0])
+      char path[PATH_MAX];
+      if (L->hier[c][0] || !cg_names_controller(de->d_name, c))
         continue;
-      snprintf(names, sizeof names, "%s", de->d_name);
-      for (char *tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (strcmp(tok, ctrl_name[c]) != 0)
-          continue;
-        if (snprintf(path, sizeof path, "%s/%s/%s", root, de->d_name, v1_key[c]) <
-                (int) sizeof path && path_exists(path))
-          snprintf(L->hier[c], PATH_MAX, "%s/%s", root, de->d_name);
-      }
+      if (snprintf(path, sizeof path, "%s/%s/%s", root, de->d_name, v1_key[c]) <
+              (int) sizeof path && cg_path_exists(path))
+        snprintf(L->hier[c], PATH_MAX, "%s/%s", root, de->d_name);
     }
   }
   closedir(d);
   return 0;
 }
 
-static int detect(const char *root, struct layout *L, struct uj_err *err)
+int cg_detect(const char *root, struct layout *L, struct uj_err *err)
 {
   char path[PATH_MAX];
   memset(L, 0, sizeof *L);
-  if (join(path, root, "cgroup.controllers", err) < 0)
+  if (cg_join(path, root, "cgroup.controllers", err) < 0)
     return -1;
-  if (!path_exists(path)) {
+  if (!cg_path_exists(path)) {
     L->version = 1;
     if (find_v1(root, L, err) < 0)
       return -1;
@@ -328,8 +185,8 @@ static int detect(const char *root, struct layout *L, struct uj_err *err)
   /* systemd as PID 1 on the unified hierarchy always has init.scope; the
    * /run check covers the real root (that file is the documented test). */
   char initscope[PATH_MAX];
-  L->systemd = (join(initscope, root, "init.scope", err) == 0 && is_dir(initscope)) ||
-               (strcmp(root, UJ_CGROUP_ROOT) == 0 && path_exists("/run/systemd/system"));
+  L->systemd = (cg_join(initscope, root, "init.scope", err) == 0 && cg_is_dir(initscope)) ||
+               (strcmp(root, UJ_CGROUP_ROOT) == 0 && cg_path_exists("/run/systemd/system"));
   if (L->systemd)
     snprintf(L->parent, sizeof L->parent, "%s/%s/%s", root, SD_SLICE, SD_UNIT);
   else
@@ -341,13 +198,13 @@ static int detect(const char *root, struct layout *L, struct uj_err *err)
  * parent itself under systemd (the delegated unit), else from the root. */
 static int v2_available(const char *root, struct layout *L, char *from, struct uj_err *err)
 {
-  if (join(from, L->systemd ? L->parent : root, "cgroup.controllers", err) < 0)
+  if (cg_join(from, L->systemd ? L->parent : root, "cgroup.controllers", err) < 0)
     return -1;
-  cleanup_free char *list = read_all(from, err);
+  cleanup_free char *list = cg_read_all(from, err);
   if (!list)
     return -1;
   for (int c = 0; c < C_N; c++)
-    L->have[c] = list_has(list, ctrl_name[c]);
+    L->have[c] = list_has(list, cg_ctrl_name[c]);
   return 0;
 }
 
@@ -357,23 +214,25 @@ static int enable_controllers(const char *dir, const struct layout *L, const boo
                               struct uj_err *err)
 {
   char path[PATH_MAX];
-  if (join(path, dir, "cgroup.subtree_control", err) < 0)
+  if (cg_join(path, dir, "cgroup.subtree_control", err) < 0)
     return -1;
   struct uj_err ignored;
-  cleanup_free char *cur = read_all(path, &ignored);
+  cleanup_free char *cur = cg_read_all(path, &ignored);
   for (int c = 0; c < C_N; c++) {
     char tok[32];
-    if (!L->have[c] || (cur && list_has(cur, ctrl_name[c])))
+    if (!L->have[c] || (cur && list_has(cur, cg_ctrl_name[c])))
       continue;
-    snprintf(tok, sizeof tok, "+%s\n", ctrl_name[c]);
+    snprintf(tok, sizeof tok, "+%s\n", cg_ctrl_name[c]);
     /* EBUSY while a process still sits in dir: under systemd the keeper
      * process of userjail.service moves itself out right after it starts. */
     int r;
-    for (int tries = 0; (r = write_knob_flags(dir, "cgroup.subtree_control", tok, O_APPEND, err)) < 0 &&
-                        err->code == EBUSY && tries < 200; tries++)
+    for (int tries = 0;
+         (r = cg_write_knob_flags(dir, "cgroup.subtree_control", tok, O_APPEND, err)) < 0 &&
+         err->code == EBUSY && tries < 200;
+         tries++)
       nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
     if (r < 0 && need[c])
-      return uj_err_prefix(err, "enable %s controller", ctrl_name[c]);
+      return uj_err_prefix(err, "enable %s controller", cg_ctrl_name[c]);
   }
   return 0;
 }
@@ -407,13 +266,27 @@ static int start_systemd_unit(const char *parent, struct uj_err *err)
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
     return uj_err_set(err, 0, "systemctl start %s failed (status %d)", SD_UNIT,
                       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-  if (!is_dir(parent))
+  if (!cg_is_dir(parent))
     return uj_err_set(err, 0, "%s still missing after systemctl start %s (is Delegate=yes set?)",
                       parent, SD_UNIT);
   return 0;
 }
 
 /* ---- public API ----------------------------------------------------------- */
+
+/* How create and open start: an empty cg, a name that is safe as one path
+ * component, and the host's layout. */
+static int begin(const char *root, const char *name, struct layout *L, struct uj_cgroup *cg,
+                 struct uj_err *err)
+{
+  uj_cgroup_init(cg);
+  if (!valid_name(name))
+    return uj_err_set(err, EINVAL, "invalid cgroup name \"%s\"", name);
+  if (cg_detect(root, L, err) < 0)
+    return -1;
+  cg->version = L->version;
+  return 0;
+}
 
 void uj_cgroup_init(struct uj_cgroup *cg)
 {
@@ -451,9 +324,9 @@ static int open_procs(struct uj_cgroup *cg, int extra, struct uj_err *err)
 {
   for (size_t i = 0; i < cg->n; i++) {
     char path[PATH_MAX];
-    if (join(path, cg->dirs[i], "cgroup.procs", err) < 0)
+    if (cg_join(path, cg->dirs[i], "cgroup.procs", err) < 0)
       return -1;
-    cg->procs_fds[i] = open_nofollow(path, O_WRONLY | extra, 0644);
+    cg->procs_fds[i] = cg_open_nofollow(path, O_WRONLY | extra, 0644);
     if (cg->procs_fds[i] < 0)
       return uj_err_set(err, errno, "open %s", path);
   }
@@ -464,18 +337,18 @@ static int open_procs(struct uj_cgroup *cg, int extra, struct uj_err *err)
 static int check_unpopulated(const char *dir, struct uj_err *err)
 {
   char path[PATH_MAX];
-  if (join(path, dir, "cgroup.procs", err) < 0)
+  if (cg_join(path, dir, "cgroup.procs", err) < 0)
     return -1;
-  if (!path_exists(path))
+  if (!cg_path_exists(path))
     return 0; /* test tree: a bare directory */
-  cleanup_free char *procs = read_all(path, err);
+  cleanup_free char *procs = cg_read_all(path, err);
   if (!procs)
     return -1;
   if (procs[strspn(procs, " \n")] != '\0')
     return uj_err_set(err, EBUSY, "cgroup %s already has processes (jail still running?)", dir);
-  if (join(path, dir, "cgroup.events", err) < 0)
+  if (cg_join(path, dir, "cgroup.events", err) < 0)
     return -1;
-  cleanup_free char *ev = path_exists(path) ? read_all(path, err) : NULL;
+  cleanup_free char *ev = cg_path_exists(path) ? cg_read_all(path, err) : NULL;
   if (ev && strstr(ev, "populated 1"))
     return uj_err_set(err, EBUSY, "cgroup %s already has processes (jail still running?)", dir);
   return 0;
@@ -505,7 +378,8 @@ static int write_limits(const struct layout *L, const char *dir[C_N], const char
         return -1;
       /* Without swap accounting the kernel has no memory.swap.max; that
        * only weakens the limit when swap is actually on. */
-      if (knob_exists(memdir, "memory.swap.max") || knob_exists(pdir[C_MEMORY], "memory.swap.max")) {
+      if (cg_knob_exists(memdir, "memory.swap.max") ||
+          cg_knob_exists(pdir[C_MEMORY], "memory.swap.max")) {
         if (write_knob(memdir, "memory.swap.max", s->memory_max ? "0" : "max", err) < 0)
           return -1;
       } else if (s->memory_max && swap_is_on()) {
@@ -513,8 +387,8 @@ static int write_limits(const struct layout *L, const char *dir[C_N], const char
                           "swap is on but %s has no memory.swap.max (kernel without swap "
                           "accounting): the memory limit would not cover swap", memdir);
       }
-    } else if (knob_exists(memdir, "memory.memsw.limit_in_bytes") ||
-               knob_exists(pdir[C_MEMORY], "memory.memsw.limit_in_bytes")) {
+    } else if (cg_knob_exists(memdir, "memory.memsw.limit_in_bytes") ||
+               cg_knob_exists(pdir[C_MEMORY], "memory.memsw.limit_in_bytes")) {
       /* memsw must stay >= limit at every step: lift it, set limit, lower it. */
       if (write_knob(memdir, "memory.memsw.limit_in_bytes", "-1", err) < 0 ||
           write_knob(memdir, "memory.limit_in_bytes", mem, err) < 0 ||
@@ -566,21 +440,17 @@ int uj_cgroup_create(const char *root, const char *name, const struct uj_setting
   bool created[C_N] = {false}, pcreated[C_N] = {false};
   char from[PATH_MAX];
 
-  uj_cgroup_init(cg);
-  if (!valid_name(name))
-    return uj_err_set(err, EINVAL, "invalid cgroup name \"%s\"", name);
-  if (detect(root, &L, err) < 0)
+  if (begin(root, name, &L, cg, err) < 0)
     return -1;
-  cg->version = L.version;
 
   if (L.version == 1) {
     for (int c = 0; c < C_N; c++)
       if (need[c] && !L.hier[c][0])
         return uj_err_set(err, 0,
                           "%s controller not available on this host (cgroup v1: no %s "
-                          "hierarchy under %s)", ctrl_name[c], ctrl_name[c], root);
+                          "hierarchy under %s)", cg_ctrl_name[c], cg_ctrl_name[c], root);
   } else {
-    if (L.systemd && !is_dir(L.parent) && start_systemd_unit(L.parent, err) < 0)
+    if (L.systemd && !cg_is_dir(L.parent) && start_systemd_unit(L.parent, err) < 0)
       return -1;
     if (v2_available(root, &L, from, err) < 0)
       return -1;
@@ -588,7 +458,7 @@ int uj_cgroup_create(const char *root, const char *name, const struct uj_setting
       if (need[c] && !L.have[c])
         return uj_err_set(err, 0,
                           "%s controller not available on this host (cgroup v2: not in %s)",
-                          ctrl_name[c], from);
+                          cg_ctrl_name[c], from);
   }
 
   /* From here on every failure goes through `fail`, which undoes our mkdirs. */
@@ -603,7 +473,7 @@ int uj_cgroup_create(const char *root, const char *name, const struct uj_setting
     }
     if (enable_controllers(L.parent, &L, need, err) < 0)
       goto fail;
-    if (join(dirbuf[0], L.parent, name, err) < 0)
+    if (cg_join(dirbuf[0], L.parent, name, err) < 0)
       goto fail;
     int r = make_dir(L.parent, name, err);
     if (r < 0)
@@ -631,7 +501,8 @@ int uj_cgroup_create(const char *root, const char *name, const struct uj_setting
         pdir[c] = L.hier[c];
         continue;
       }
-      if (join(pbuf[c], L.hier[c], PARENT_NAME, err) < 0 || join(dirbuf[c], pbuf[c], name, err) < 0)
+      if (cg_join(pbuf[c], L.hier[c], PARENT_NAME, err) < 0 ||
+          cg_join(dirbuf[c], pbuf[c], name, err) < 0)
         goto fail;
       int r = make_dir(L.hier[c], PARENT_NAME, err);
       if (r < 0)
@@ -664,9 +535,9 @@ fail:
     struct uj_err ignored;
     for (int c = 0; c < C_N; c++) {
       if (created[c])
-        remove_dir(dirbuf[c], &ignored);
+        cg_remove_dir(dirbuf[c], &ignored);
       if (pcreated[c])
-        remove_dir(L.version == 2 ? L.parent : pbuf[c], &ignored); /* fails if shared: fine */
+        cg_remove_dir(L.version == 2 ? L.parent : pbuf[c], &ignored); /* fails if shared: fine */
     }
   }
   return -1;
@@ -677,16 +548,12 @@ int uj_cgroup_open(const char *root, const char *name, struct uj_cgroup *cg, str
   struct layout L;
   char path[PATH_MAX];
 
-  uj_cgroup_init(cg);
-  if (!valid_name(name))
-    return uj_err_set(err, EINVAL, "invalid cgroup name \"%s\"", name);
-  if (detect(root, &L, err) < 0)
+  if (begin(root, name, &L, cg, err) < 0)
     return -1;
-  cg->version = L.version;
   if (L.version == 2) {
-    if (join(path, L.parent, name, err) < 0)
+    if (cg_join(path, L.parent, name, err) < 0)
       return -1;
-    if (is_dir(path) && add_dir(cg, path, err) < 0)
+    if (cg_is_dir(path) && add_dir(cg, path, err) < 0)
       return -1;
   } else {
     for (int c = 0; c < C_N; c++) {
@@ -694,7 +561,7 @@ int uj_cgroup_open(const char *root, const char *name, struct uj_cgroup *cg, str
         continue;
       if (snprintf(path, sizeof path, "%s/%s/%s", L.hier[c], PARENT_NAME, name) >= PATH_MAX)
         return uj_err_set(err, ENAMETOOLONG, "cgroup path");
-      if (is_dir(path) && add_dir(cg, path, err) < 0) {
+      if (cg_is_dir(path) && add_dir(cg, path, err) < 0) {
         uj_cgroup_close(cg);
         return -1;
       }
@@ -722,244 +589,4 @@ int uj_cgroup_attach(const struct uj_cgroup *cg, pid_t pid, struct uj_err *err)
       return uj_err_set(err, errno, "move process %d into cgroup %s", (int) pid, cg->dirs[i]);
   }
   return 0;
-}
-
-static int read_u64(const char *dir, const char *knob, uint64_t *out, struct uj_err *err)
-{
-  char path[PATH_MAX];
-  if (join(path, dir, knob, err) < 0)
-    return -1;
-  cleanup_free char *s = read_all(path, err);
-  if (!s)
-    return -1;
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || end == s || s[0] == '-' || end[strspn(end, " \n")] != '\0')
-    return uj_err_set(err, 0, "%s: not a number: \"%.32s\"", path, s);
-  *out = v;
-  return 0;
-}
-
-static uint64_t count_lines(const char *s)
-{
-  uint64_t n = 0;
-  for (const char *p = s; *p; p++)
-    if (*p == '\n')
-      n++;
-  if (*s && s[strlen(s) - 1] != '\n')
-    n++;
-  return n;
-}
-
-int uj_cgroup_usage(const struct uj_cgroup *cg, uint64_t *pids, uint64_t *mem, struct uj_err *err)
-{
-  bool got_pids = false;
-  *pids = 0;
-  *mem = 0;
-  if (cg->n == 0)
-    return uj_err_set(err, EINVAL, "no cgroup");
-  const char *memknob = cg->version == 2 ? "memory.current" : "memory.usage_in_bytes";
-  for (size_t i = 0; i < cg->n; i++) {
-    if (!got_pids && knob_exists(cg->dirs[i], "pids.current")) {
-      if (read_u64(cg->dirs[i], "pids.current", pids, err) < 0)
-        return -1;
-      got_pids = true;
-    }
-    if (knob_exists(cg->dirs[i], memknob) && read_u64(cg->dirs[i], memknob, mem, err) < 0)
-      return -1;
-  }
-  if (!got_pids) { /* no pids controller: count the processes */
-    char path[PATH_MAX];
-    if (join(path, cg->dirs[0], "cgroup.procs", err) < 0)
-      return -1;
-    cleanup_free char *procs = read_all(path, err);
-    if (!procs)
-      return -1;
-    *pids = count_lines(procs);
-  }
-  return 0;
-}
-
-/* SIGKILL pid, but only if it is still a member of `dir`: a pid read from
- * cgroup.procs may have exited and been reused by an unrelated process. The
- * pidfd pins the process; its /proc/PID/cgroup then tells where it lives. */
-static void kill_member(pid_t pid, const char *dir)
-{
-  int pfd = (int) syscall(SYS_pidfd_open, pid, 0);
-  if (pfd < 0) {
-    if (errno == ENOSYS)
-      kill(pid, SIGKILL);
-    return;
-  }
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
-  struct uj_err ignored;
-  cleanup_free char *cgs = read_all(path, &ignored);
-  bool member = false;
-  size_t dl = strlen(dir);
-  for (char *save = NULL, *line = cgs ? strtok_r(cgs, "\n", &save) : NULL; line && !member;
-       line = strtok_r(NULL, "\n", &save)) {
-    char *p = strchr(line, ':');
-    p = p ? strchr(p + 1, ':') : NULL;
-    if (!p || strcmp(p + 1, "/") == 0)
-      continue;
-    size_t pl = strlen(p + 1);
-    /* dir is HIERARCHY_ROOT + path, so the path is a suffix of dir */
-    member = pl <= dl && strcmp(dir + dl - pl, p + 1) == 0;
-  }
-  if (member)
-    syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
-  close(pfd);
-}
-
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int uj_cgroup_destroy(struct uj_cgroup *cg, int timeout_ms, struct uj_err *err)
-{
-  const struct timespec step = {0, 5 * 1000 * 1000};
-  int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-  int rc = 0;
-
-  for (size_t i = 0; i < cg->n; i++) {
-    if (cg->procs_fds[i] >= 0)
-      close(cg->procs_fds[i]);
-    cg->procs_fds[i] = -1;
-  }
-  if (cg->version == 2)
-    for (size_t i = 0; i < cg->n; i++)
-      if (knob_exists(cg->dirs[i], "cgroup.kill")) {
-        struct uj_err ignored;
-        write_knob_flags(cg->dirs[i], "cgroup.kill", "1", 0, &ignored);
-      }
-
-  /* Kill until empty: a fork bomb may add processes while we read. */
-  for (;;) {
-    const char *busy = NULL;
-    for (size_t i = 0; i < cg->n; i++) {
-      char path[PATH_MAX];
-      struct uj_err rerr;
-      if (join(path, cg->dirs[i], "cgroup.procs", err) < 0)
-        goto out_fail;
-      cleanup_free char *procs = read_all(path, &rerr);
-      if (!procs) {
-        if (rerr.code == ENOENT) /* directory already gone */
-          continue;
-        *err = rerr;
-        goto out_fail;
-      }
-      for (char *save = NULL, *l = strtok_r(procs, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        long pid = strtol(l, NULL, 10);
-        if (pid > 0) {
-          busy = cg->dirs[i];
-          kill_member((pid_t) pid, cg->dirs[i]);
-        }
-      }
-    }
-    if (!busy)
-      break;
-    if (now_ms() >= deadline) {
-      uj_err_set(err, EBUSY, "cgroup %s still has processes after %d ms", busy, timeout_ms);
-      goto out_fail;
-    }
-    nanosleep(&step, NULL);
-  }
-
-  /* Exiting tasks can keep a cgroup busy a little after cgroup.procs is empty. */
-  for (size_t i = 0; i < cg->n; i++) {
-    for (;;) {
-      if (remove_dir(cg->dirs[i], err) == 0)
-        break;
-      if (err->code != EBUSY || now_ms() >= deadline) {
-        rc = -1;
-        break;
-      }
-      nanosleep(&step, NULL);
-    }
-    if (rc < 0)
-      break;
-  }
-  uj_cgroup_close(cg);
-  return rc;
-
-out_fail:
-  uj_cgroup_close(cg);
-  return -1;
-}
-
-int uj_cgroup_open_current(const char *root, pid_t pid, int *fds, size_t max, size_t *n,
-                           struct uj_err *err)
-{
-  struct layout L;
-  char path[PATH_MAX], dirs[C_N][PATH_MAX];
-  size_t nd = 0;
-
-  *n = 0;
-  if (detect(root, &L, err) < 0)
-    return -1;
-  snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
-  cleanup_free char *text = read_all(path, err);
-  if (!text)
-    return -1;
-
-  for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
-       line = strtok_r(NULL, "\n", &save)) {
-    /* "ID:CONTROLLER[,CONTROLLER...]:PATH" ("0::PATH" for v2) */
-    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (!c2)
-      continue;
-    *c1 = *c2 = '\0';
-    const char *ctrls = c1 + 1, *cgpath = c2 + 1;
-    const char *base = NULL;
-    if (L.version == 2) {
-      if (strcmp(line, "0") == 0 && *ctrls == '\0')
-        base = root;
-    } else {
-      for (int c = 0; c < C_N && !base; c++) {
-        char tmp[256], *s2 = NULL;
-        if (!L.hier[c][0])
-          continue;
-        snprintf(tmp, sizeof tmp, "%s", ctrls);
-        for (char *t = strtok_r(tmp, ",", &s2); t; t = strtok_r(NULL, ",", &s2))
-          if (strcmp(t, ctrl_name[c]) == 0)
-            base = L.hier[c];
-      }
-    }
-    if (!base)
-      continue;
-    if (strcmp(cgpath, "/") == 0)
-      cgpath = "";
-    if (snprintf(path, sizeof path, "%s%s", base, cgpath) >= PATH_MAX)
-      return uj_err_set(err, ENAMETOOLONG, "cgroup path of %d", (int) pid);
-    bool dup = false;
-    for (size_t i = 0; i < nd; i++)
-      dup = dup || strcmp(dirs[i], path) == 0;
-    if (!dup && nd < C_N)
-      snprintf(dirs[nd++], PATH_MAX, "%s", path);
-  }
-  if (nd == 0)
-    return uj_err_set(err, 0, "process %d: no cgroup found under %s", (int) pid, root);
-  if (nd > max)
-    return uj_err_set(err, 0, "process %d is in %zu cgroups, room for %zu", (int) pid, nd, max);
-  for (size_t i = 0; i < nd; i++) {
-    if (join(path, dirs[i], "cgroup.procs", err) < 0)
-      goto fail;
-    fds[i] = open_nofollow(path, O_WRONLY, 0);
-    if (fds[i] < 0) {
-      uj_err_set(err, errno, "open %s", path);
-      goto fail;
-    }
-    *n = i + 1;
-  }
-  return 0;
-fail:
-  for (size_t i = 0; i < *n; i++)
-    close(fds[i]);
-  *n = 0;
-  return -1;
 }

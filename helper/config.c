@@ -1,33 +1,20 @@
-/* The configuration file: read it safely, parse it with libconfig, validate
- * every value, and report every problem at once as "FILE:LINE: message" so an
- * admin can fix a broken file in one pass (`userjail check-config`).
- *
- * Two things libconfig 1.5 (Debian 12) does that we must not let through:
- *  - `@include "file"` is processed by its lexer even in config_read_string,
- *    and this version has no include hook. An included file would escape the
- *    root-ownership check, so include lines are found (conservatively, by
- *    line) before libconfig sees the text, reported, and blanked out.
- *  - an integer literal that does not fit in 32 bits and has no L suffix is
- *    silently truncated ("memory = 5000000000" becomes 705032704). A small
- *    scanner reports such literals instead. */
+/* The configuration as libconfig hands it over: walk the tree, validate
+ * every value, and build struct uj_config (top-level defaults, exempt list,
+ * rules that start as copies of the defaults). Every problem is reported
+ * through cfg_diag with its line, and walking goes on, so one run lists all
+ * of them. Reading the file and checking the raw text before libconfig sees
+ * it is config_load.c; matching users against the result is policy.c. */
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <libconfig.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "../common/cleanup.h"
+#include "config_internal.h"
 #include "util.h"
 
-#define MAX_CONFIG_BYTES (1024 * 1024)
 #define PIDS_LIMIT 4194304 /* PID_MAX_LIMIT: the largest pids.max the kernel takes */
 #define CPU_MIN 0.05
 #define CPU_MAX 1024.0
@@ -35,61 +22,6 @@
 #define CPU_RANGE "a number from 0.05 to 1024, or \"unlimited\""
 #define DANGEROUS_LIST "(/, /proc, /sys, /dev)"
 #define PATTERN_HELP "(use NAME, @GROUP or uid:LOW-HIGH)"
-
-struct diag {
-  int line;
-  char *msg;
-};
-
-/* A truncated literal: its line and the value libconfig will hand us. */
-struct big {
-  int line;
-  long long val;
-};
-
-struct pctx {
-  const char *path;
-  struct diag *d;
-  size_t n, cap;
-  bool oom;
-  struct big *big; /* integer literals already reported as truncated */
-  size_t n_big, cap_big;
-};
-
-/* ---- diagnostics ---------------------------------------------------------- */
-
-__attribute__((format(printf, 3, 4)))
-static void diag(struct pctx *x, int line, const char *fmt, ...)
-{
-  char body[768];
-  char *msg;
-  va_list ap;
-  int r;
-
-  va_start(ap, fmt);
-  vsnprintf(body, sizeof body, fmt, ap);
-  va_end(ap);
-  if (line > 0)
-    r = asprintf(&msg, "%s:%d: %s", x->path, line, body);
-  else
-    r = asprintf(&msg, "%s: %s", x->path, body);
-  if (r < 0) {
-    x->oom = true;
-    return;
-  }
-  if (x->n == x->cap) {
-    size_t cap = x->cap ? x->cap * 2 : 8;
-    struct diag *d = realloc(x->d, cap * sizeof *d);
-    if (!d) {
-      free(msg);
-      x->oom = true;
-      return;
-    }
-    x->d = d;
-    x->cap = cap;
-  }
-  x->d[x->n++] = (struct diag){ .line = line, .msg = msg };
-}
 
 static int lineof(const config_setting_t *st)
 {
@@ -127,134 +59,6 @@ static bool big_reported(const struct pctx *x, const config_setting_t *st)
   return false;
 }
 
-/* ---- text pre-scan (before libconfig sees it) ----------------------------- */
-
-/* libconfig's lexer takes `^[ \t]*@include[ \t]+"` as an include. Anything
- * that starts a line with "@include" after blanks is refused and blanked (the
- * newline stays, so later line numbers are unchanged). This also catches
- * lines inside comments and strings: harmless over-reporting, never under. */
-static void refuse_includes(struct pctx *x, char *t)
-{
-  int line = 1;
-
-  for (char *p = t; *p;) {
-    char *q = p;
-    while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\f' || *q == '\v')
-      q++;
-    char *eol = strchr(p, '\n');
-    if (!eol)
-      eol = p + strlen(p);
-    if (strncasecmp(q, "@include", 8) == 0) {
-      diag(x, line, "@include is not allowed (included files would escape the ownership check)");
-      memset(p, ' ', (size_t) (eol - p));
-    }
-    if (!*eol)
-      break;
-    p = eol + 1;
-    line++;
-  }
-}
-
-static const char *scan_number(struct pctx *x, const char *p, int line)
-{
-  const char *start = p;
-  bool neg = false, hex = false, over = false;
-  uint64_t v = 0;
-
-  if (*p == '-' || *p == '+')
-    neg = *p++ == '-';
-  if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char) p[2])) {
-    hex = true;
-    for (p += 2; isxdigit((unsigned char) *p); p++) {
-      int d = isdigit((unsigned char) *p) ? *p - '0' : (tolower((unsigned char) *p) - 'a' + 10);
-      if (v > (UINT64_MAX >> 4))
-        over = true;
-      v = (v << 4) | (uint64_t) d;
-    }
-  } else {
-    for (; isdigit((unsigned char) *p); p++) {
-      if (v > (UINT64_MAX - 9) / 10)
-        over = true;
-      v = v * 10 + (uint64_t) (*p - '0');
-    }
-    if (*p == '.' || *p == 'e' || *p == 'E') { /* a float: no truncation issue */
-      while (isdigit((unsigned char) *p) || strchr(".eE+-", *p))
-        p++;
-      return p;
-    }
-  }
-  if (*p == 'L') { /* 64-bit literal: libconfig keeps it */
-    while (*p == 'L')
-      p++;
-    return p;
-  }
-  /* a 32-bit literal: hex wraps above 0x7fffffff, decimal outside int range */
-  if (over || (hex && v > 0x7fffffff) || (!hex && v > (neg ? 2147483648u : 2147483647u))) {
-    diag(x, line, "integer %.*s is too large for a plain libconfig integer (it would be "
-         "silently truncated); write a size such as \"4G\" or add an L suffix",
-         (int) (p - start > 40 ? 40 : p - start), start);
-    if (x->n_big == x->cap_big) {
-      size_t cap = x->cap_big ? x->cap_big * 2 : 4;
-      struct big *b = realloc(x->big, cap * sizeof *b);
-      if (!b) {
-        x->oom = true;
-        return p;
-      }
-      x->big = b;
-      x->cap_big = cap;
-    }
-    /* what libconfig makes of it: strtoll-style saturation, then a wrap to
-     * 32 bits (hex: the low 32 bits) */
-    long long sat = hex ? (long long) v
-                  : over || v > (uint64_t) LLONG_MAX ? (neg ? LLONG_MIN : LLONG_MAX)
-                  : neg ? -(long long) v : (long long) v;
-    x->big[x->n_big++] = (struct big){ .line = line, .val = (int32_t) (uint32_t) sat };
-  }
-  return p;
-}
-
-/* A lexer just precise enough to find integer literals outside strings,
- * comments and names. */
-static void refuse_big_integers(struct pctx *x, const char *t)
-{
-  int line = 1;
-  const char *p = t;
-
-  while (*p) {
-    unsigned char c = (unsigned char) *p;
-    if (c == '\n') {
-      line++;
-      p++;
-    } else if (c == '"') {
-      for (p++; *p && *p != '"'; p++) {
-        if (*p == '\\' && p[1])
-          p++;
-        if (*p == '\n')
-          line++;
-      }
-      if (*p)
-        p++;
-    } else if (c == '#' || (c == '/' && p[1] == '/')) {
-      while (*p && *p != '\n')
-        p++;
-    } else if (c == '/' && p[1] == '*') {
-      for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
-        if (*p == '\n')
-          line++;
-      if (*p)
-        p += 2;
-    } else if (isalpha(c) || c == '*') {
-      while (isalnum((unsigned char) *p) || *p == '-' || *p == '_' || *p == '*')
-        p++;
-    } else if (isdigit(c) || ((c == '-' || c == '+') && isdigit((unsigned char) p[1]))) {
-      p = scan_number(x, p, line);
-    } else {
-      p++;
-    }
-  }
-}
-
-/* ---- settings: defaults, copy, free --------------------------------------- */
 
 static void binds_free(struct uj_bind *b, size_t n)
 {
@@ -355,7 +159,7 @@ void uj_diags_free(struct uj_diags *d)
 static const char *get_string(struct pctx *x, config_setting_t *st, const char *key)
 {
   if (config_setting_type(st) != CONFIG_TYPE_STRING) {
-    diag(x, lineof(st), "%s must be a string", key);
+    cfg_diag(x, lineof(st), "%s must be a string", key);
     return NULL;
   }
   return config_setting_get_string(st);
@@ -389,19 +193,27 @@ static void get_size(struct pctx *x, config_setting_t *st, const char *key, bool
     if (unlimited && strcmp(v, "unlimited") == 0)
       *out = 0;
     else if (uj_parse_size(v, out) < 0)
-      diag(x, lineof(st), "bad size '%s' for %s", SHOW(v), key);
+      cfg_diag(x, lineof(st), "bad size '%s' for %s", SHOW(v), key);
   } else if (is_int(st)) {
     long long v = config_setting_get_int64(st);
     if (big_reported(x, st))
       return;
     if (v <= 0)
-      diag(x, lineof(st), "bad size '%lld' for %s", v, key);
+      cfg_diag(x, lineof(st), "bad size '%lld' for %s", v, key);
     else
       *out = (uint64_t) v;
   } else {
-    diag(x, lineof(st), "%s must be a size such as \"256M\"%s", key,
-         unlimited ? " or \"unlimited\"" : "");
+    cfg_diag(x, lineof(st), "%s must be a size such as \"256M\"%s", key,
+             unlimited ? " or \"unlimited\"" : "");
   }
+}
+
+/* `binds` and `rules` take a list of groups; an empty one may also be
+ * written as an array, `()` and `[]` alike. */
+static bool is_group_list(const config_setting_t *st)
+{
+  int t = config_setting_type(st);
+  return t == CONFIG_TYPE_LIST || (t == CONFIG_TYPE_ARRAY && config_setting_length(st) == 0);
 }
 
 struct enum_val {
@@ -425,7 +237,7 @@ static void get_enum(struct pctx *x, config_setting_t *st, const char *key,
     snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s",
              i ? ", " : "", vals[i].name);
   }
-  diag(x, lineof(st), "bad value '%s' for %s (allowed: %s)", SHOW(v), key, allowed);
+  cfg_diag(x, lineof(st), "bad value '%s' for %s (allowed: %s)", SHOW(v), key, allowed);
 }
 #define GET_ENUM(x, st, key, vals, field)                                           \
   do {                                                                              \
@@ -441,8 +253,25 @@ static const struct enum_val onerr_vals[] = { { "deny", UJ_ONERR_DENY },
 static const struct enum_val net_vals[] = { { "host", UJ_NET_HOST }, { "none", UJ_NET_NONE } };
 static const struct enum_val upper_vals[] = { { "ephemeral", UJ_UPPER_EPHEMERAL },
                                               { "persistent", UJ_UPPER_PERSISTENT } };
+static const struct enum_val mode_vals[] = { { "ro", false }, { "rw", true } };
 
 /* ---- individual settings --------------------------------------------------- */
+
+/* Host paths we mount (rootfs, bind source and destination) must be clean
+ * and absolute, and not one of the kernel's own trees. `alt` names what else
+ * the key accepts, for the message. */
+static bool path_ok(struct pctx *x, config_setting_t *st, const char *what, const char *alt,
+                    const char *v)
+{
+  if (!uj_path_is_clean(v))
+    cfg_diag(x, lineof(st), "%s '%s' must be %san absolute path without '.', '..', '//' or a "
+             "trailing '/'", what, SHOW(v), alt);
+  else if (uj_path_is_dangerous(v))
+    cfg_diag(x, lineof(st), "%s '%s' is not allowed " DANGEROUS_LIST, what, SHOW(v));
+  else
+    return true;
+  return false;
+}
 
 static void parse_hostname(struct pctx *x, config_setting_t *st, struct uj_settings *s)
 {
@@ -456,11 +285,11 @@ static void parse_hostname(struct pctx *x, config_setting_t *st, struct uj_setti
       continue;
     if (p[1] != 'u' && p[1] != 'U' && p[1] != '%') {
       if (p[1])
-        diag(x, lineof(st), "hostname pattern '%s' has unknown escape '%%%c' (allowed: %%u, %%U, %%%%)",
-             SHOW(v), isprint((unsigned char) p[1]) ? p[1] : '?');
+        cfg_diag(x, lineof(st), "hostname pattern '%s' has unknown escape '%%%c' (allowed: %%u, %%U, %%%%)",
+                 SHOW(v), isprint((unsigned char) p[1]) ? p[1] : '?');
       else
-        diag(x, lineof(st), "hostname pattern '%s' ends in a lone '%%' (write %%%% for a percent)",
-             SHOW(v));
+        cfg_diag(x, lineof(st), "hostname pattern '%s' ends in a lone '%%' (write %%%% for a percent)",
+                 SHOW(v));
       return;
     }
     p++;
@@ -468,8 +297,8 @@ static void parse_hostname(struct pctx *x, config_setting_t *st, struct uj_setti
   /* A typical user: the pattern must at least work for a plain name. Names
    * that cannot be part of a hostname ("a_b") are the jail builder's case. */
   if (uj_expand_pattern(v, "user", 1000, out, sizeof out) < 0 || !uj_valid_hostname(out)) {
-    diag(x, lineof(st), "hostname pattern '%s' cannot yield a valid hostname (letters, digits, "
-         "'-' and '.', at most 64 characters)", SHOW(v));
+    cfg_diag(x, lineof(st), "hostname pattern '%s' cannot yield a valid hostname (letters, digits, "
+             "'-' and '.', at most 64 characters)", SHOW(v));
     return;
   }
   set_str(x, &s->hostname, v);
@@ -484,12 +313,7 @@ static void parse_rootfs(struct pctx *x, config_setting_t *st, struct uj_setting
   if (strcmp(v, "host") == 0) {
     free(s->rootfs);
     s->rootfs = NULL;
-  } else if (!uj_path_is_clean(v)) {
-    diag(x, lineof(st), "rootfs '%s' must be \"host\" or an absolute path without '.', '..', "
-         "'//' or a trailing '/'", SHOW(v));
-  } else if (uj_path_is_dangerous(v)) {
-    diag(x, lineof(st), "rootfs '%s' is not allowed " DANGEROUS_LIST, SHOW(v));
-  } else {
+  } else if (path_ok(x, st, "rootfs", "\"host\" or ", v)) {
     set_str(x, &s->rootfs, v);
   }
 }
@@ -524,17 +348,17 @@ static bool get_number(struct pctx *x, config_setting_t *e, const char *key, boo
     }
     snprintf(v, sizeof v, "%g", f);
   } else {
-    diag(x, lineof(e), "%s must be %s", key, range);
+    cfg_diag(x, lineof(e), "%s must be %s", key, range);
     return false;
   }
-  diag(x, lineof(e), "bad value '%s' for %s (%s)", v, key, range);
+  cfg_diag(x, lineof(e), "bad value '%s' for %s (%s)", v, key, range);
   return false;
 }
 
 static void parse_limits(struct pctx *x, config_setting_t *st, struct uj_settings *s)
 {
   if (config_setting_type(st) != CONFIG_TYPE_GROUP) {
-    diag(x, lineof(st), "limits must be a group, e.g. { pids = 512; memory = \"1G\"; cpu = 1.0; }");
+    cfg_diag(x, lineof(st), "limits must be a group, e.g. { pids = 512; memory = \"1G\"; cpu = 1.0; }");
     return;
   }
   for (int i = 0; i < config_setting_length(st); i++) {
@@ -552,7 +376,7 @@ static void parse_limits(struct pctx *x, config_setting_t *st, struct uj_setting
       if (get_number(x, e, "cpu", false, CPU_MIN, CPU_MAX, CPU_RANGE, &v))
         s->cpu = v;
     } else {
-      diag(x, line, "unknown key '%s' in limits", name);
+      cfg_diag(x, line, "unknown key '%s' in limits", name);
     }
   }
 }
@@ -560,14 +384,7 @@ static void parse_limits(struct pctx *x, config_setting_t *st, struct uj_setting
 static void parse_bind_path(struct pctx *x, config_setting_t *st, const char *what, char **dst)
 {
   const char *v = get_string(x, st, what);
-  if (!v)
-    return;
-  if (!uj_path_is_clean(v))
-    diag(x, lineof(st), "%s '%s' must be an absolute path without '.', '..', '//' or a trailing '/'",
-         what, SHOW(v));
-  else if (uj_path_is_dangerous(v))
-    diag(x, lineof(st), "%s '%s' is not allowed " DANGEROUS_LIST, what, SHOW(v));
-  else
+  if (v && path_ok(x, st, what, "", v))
     set_str(x, dst, v);
 }
 
@@ -586,24 +403,18 @@ static void parse_one_bind(struct pctx *x, config_setting_t *g, struct uj_bind *
     } else if (strcmp(name, "destination") == 0) {
       parse_bind_path(x, e, "bind destination", &b->dest);
     } else if (strcmp(name, "mode") == 0) {
-      const char *v = get_string(x, e, "mode");
-      if (v && strcmp(v, "rw") == 0)
-        b->rw = true;
-      else if (v && strcmp(v, "ro") == 0)
-        b->rw = false;
-      else if (v)
-        diag(x, lineof(e), "bad value '%s' for mode (allowed: ro, rw)", SHOW(v));
+      GET_ENUM(x, e, "mode", mode_vals, b->rw);
     } else if (strcmp(name, "optional") == 0) {
       if (config_setting_type(e) == CONFIG_TYPE_BOOL)
         b->optional = config_setting_get_bool(e);
       else
-        diag(x, lineof(e), "optional must be true or false");
+        cfg_diag(x, lineof(e), "optional must be true or false");
     } else {
-      diag(x, lineof(e), "unknown key '%s' in bind", name);
+      cfg_diag(x, lineof(e), "unknown key '%s' in bind", name);
     }
   }
   if (!src)
-    diag(x, b->line, "bind has no source");
+    cfg_diag(x, b->line, "bind has no source");
   if (b->source && !b->dest && !(b->dest = strdup(b->source)))
     x->oom = true;
 }
@@ -612,13 +423,13 @@ static void parse_one_bind(struct pctx *x, config_setting_t *g, struct uj_bind *
  * list), so a rule can also remove all binds with `binds = ();`. */
 static void parse_binds(struct pctx *x, config_setting_t *st, struct uj_settings *s)
 {
-  int t = config_setting_type(st), n = config_setting_length(st);
+  int n = config_setting_length(st);
   struct uj_bind *binds;
   size_t nb = 0;
   bool bad = false;
 
-  if (!(t == CONFIG_TYPE_LIST || (t == CONFIG_TYPE_ARRAY && n == 0))) {
-    diag(x, lineof(st), "binds must be a list of groups, e.g. ( { source = \"/srv/shared\"; } )");
+  if (!is_group_list(st)) {
+    cfg_diag(x, lineof(st), "binds must be a list of groups, e.g. ( { source = \"/srv/shared\"; } )");
     return;
   }
   binds = calloc((size_t) n + 1, sizeof *binds);
@@ -629,7 +440,7 @@ static void parse_binds(struct pctx *x, config_setting_t *st, struct uj_settings
   for (int i = 0; i < n; i++) {
     config_setting_t *g = config_setting_get_elem(st, (unsigned) i);
     if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-      diag(x, lineof(g), "each bind must be a group, e.g. { source = \"/srv/shared\"; mode = \"rw\"; }");
+      cfg_diag(x, lineof(g), "each bind must be a group, e.g. { source = \"/srv/shared\"; mode = \"rw\"; }");
       bad = true;
       continue;
     }
@@ -641,8 +452,8 @@ static void parse_binds(struct pctx *x, config_setting_t *st, struct uj_settings
     }
     for (size_t j = 0; j + 1 < nb; j++) {
       if (binds[j].dest && strcmp(binds[j].dest, b->dest) == 0) {
-        diag(x, b->line, "bind destination '%s' is already used by the bind on line %d",
-             SHOW(b->dest), binds[j].line);
+        cfg_diag(x, b->line, "bind destination '%s' is already used by the bind on line %d",
+                 SHOW(b->dest), binds[j].line);
         bad = true;
         break;
       }
@@ -710,8 +521,8 @@ static void parse_patterns(struct pctx *x, config_setting_t *st, const char *key
   size_t nv = 0;
 
   if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
-    diag(x, lineof(st), "%s must be a list of patterns, e.g. [ \"alice\", \"@jailed\", "
-         "\"uid:2000-2999\" ]", key);
+    cfg_diag(x, lineof(st), "%s must be a list of patterns, e.g. [ \"alice\", \"@jailed\", "
+             "\"uid:2000-2999\" ]", key);
     return;
   }
   v = calloc((size_t) n + 1, sizeof *v);
@@ -722,12 +533,12 @@ static void parse_patterns(struct pctx *x, config_setting_t *st, const char *key
   for (int i = 0; i < n; i++) {
     config_setting_t *e = config_setting_get_elem(st, (unsigned) i);
     if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-      diag(x, lineof(e), "%s patterns must be strings " PATTERN_HELP, key);
+      cfg_diag(x, lineof(e), "%s patterns must be strings " PATTERN_HELP, key);
       continue;
     }
     const char *p = config_setting_get_string(e);
     if (!pattern_ok(p)) {
-      diag(x, lineof(e), "bad %s pattern '%s' " PATTERN_HELP, key, SHOW(p));
+      cfg_diag(x, lineof(e), "bad %s pattern '%s' " PATTERN_HELP, key, SHOW(p));
       continue;
     }
     if (!(v[nv] = strdup(p))) {
@@ -754,23 +565,23 @@ static void parse_rule(struct pctx *x, config_setting_t *g, struct uj_rule *r)
       match = e;
       parse_patterns(x, e, "match", &r->match, &r->n_match);
     } else if (strcmp(name, "exempt") == 0 || strcmp(name, "rules") == 0) {
-      diag(x, lineof(e), "%s is only allowed at the top level, not in a rule", name);
+      cfg_diag(x, lineof(e), "%s is only allowed at the top level, not in a rule", name);
     } else if (!parse_setting(x, e, &r->s)) {
-      diag(x, lineof(e), "unknown key '%s' in rule", name);
+      cfg_diag(x, lineof(e), "unknown key '%s' in rule", name);
     }
   }
   if (!match)
-    diag(x, r->line, "rule has no match list");
+    cfg_diag(x, r->line, "rule has no match list");
   else if (config_setting_is_aggregate(match) && config_setting_length(match) == 0)
-    diag(x, lineof(match), "rule has an empty match list");
+    cfg_diag(x, lineof(match), "rule has an empty match list");
 }
 
 static void parse_rules(struct pctx *x, config_setting_t *st, struct uj_config *c)
 {
-  int t = config_setting_type(st), n = config_setting_length(st);
+  int n = config_setting_length(st);
 
-  if (!(t == CONFIG_TYPE_LIST || (t == CONFIG_TYPE_ARRAY && n == 0))) {
-    diag(x, lineof(st), "rules must be a list of groups, e.g. ( { match = [ \"@jailed\" ]; } )");
+  if (!is_group_list(st)) {
+    cfg_diag(x, lineof(st), "rules must be a list of groups, e.g. ( { match = [ \"@jailed\" ]; } )");
     return;
   }
   c->rules = calloc((size_t) n + 1, sizeof *c->rules);
@@ -781,7 +592,7 @@ static void parse_rules(struct pctx *x, config_setting_t *st, struct uj_config *
   for (int i = 0; i < n; i++) {
     config_setting_t *g = config_setting_get_elem(st, (unsigned) i);
     if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-      diag(x, lineof(g), "each rule must be a group, e.g. { match = [ \"@jailed\" ]; }");
+      cfg_diag(x, lineof(g), "each rule must be a group, e.g. { match = [ \"@jailed\" ]; }");
       continue;
     }
     struct uj_rule *r = &c->rules[c->n_rules];
@@ -809,176 +620,23 @@ static void parse_root(struct pctx *x, config_setting_t *root, struct uj_config 
     else if (strcmp(name, "exempt") == 0)
       parse_patterns(x, e, "exempt", &c->exempt, &c->n_exempt);
     else if (strcmp(name, "match") == 0)
-      diag(x, lineof(e), "match is only allowed inside a rule");
+      cfg_diag(x, lineof(e), "match is only allowed inside a rule");
     else if (!parse_setting(x, e, &c->defaults))
-      diag(x, lineof(e), "unknown key '%s'", name);
+      cfg_diag(x, lineof(e), "unknown key '%s'", name);
   }
   if (rules)
     parse_rules(x, rules, c);
 }
 
-/* ---- entry points ----------------------------------------------------------- */
+/* ---- entry point (for config_load.c) ------------------------------------- */
 
-/* Hands the collected messages, in line order, to the caller's diags. */
-static int finish(struct pctx *x, struct uj_diags *out, struct uj_err *err)
+struct uj_config *cfg_from_tree(struct pctx *x, config_setting_t *root)
 {
-  int ret = 0;
+  struct uj_config *c = calloc(1, sizeof *c);
 
-  /* insertion sort: stable, and n is tiny */
-  for (size_t i = 1; i < x->n; i++) {
-    struct diag d = x->d[i];
-    size_t j = i;
-    while (j > 0 && x->d[j - 1].line > d.line) {
-      x->d[j] = x->d[j - 1];
-      j--;
-    }
-    x->d[j] = d;
-  }
-  if (x->oom) {
-    uj_err_set(err, ENOMEM, "%s", x->path);
-    ret = -1;
-  } else if (x->n > 0) {
-    uj_err_set(err, 0, "%s", x->d[0].msg);
-    ret = -1;
-  }
-  for (size_t i = 0; i < x->n; i++) {
-    char **items = out ? realloc(out->items, (out->n + 1) * sizeof *items) : NULL;
-    if (!items) {
-      free(x->d[i].msg);
-      continue;
-    }
-    out->items = items;
-    out->items[out->n++] = x->d[i].msg;
-  }
-  free(x->d);
-  free(x->big);
-  return ret;
-}
-
-int uj_config_parse_string(const char *text, const char *path, struct uj_config **out,
-                           struct uj_diags *diags, struct uj_err *err)
-{
-  struct pctx x = { .path = path ? path : "(config)" };
-  cleanup_free char *buf = NULL;
-  struct uj_config *c = NULL;
-  config_t cfg;
-
-  *out = NULL;
-  if (!text)
-    return uj_err_set(err, EINVAL, "%s", x.path);
-  buf = strdup(text);
-  if (!buf)
-    return uj_err_set(err, ENOMEM, "%s", x.path);
-
-  refuse_includes(&x, buf);
-  refuse_big_integers(&x, buf);
-
-  config_init(&cfg);
-  if (!config_read_string(&cfg, buf)) {
-    const char *t = config_error_text(&cfg);
-    /* libconfig's generic text is itself "syntax error" */
-    if (!t || strcmp(t, "syntax error") == 0)
-      diag(&x, config_error_line(&cfg), "syntax error");
-    else
-      diag(&x, config_error_line(&cfg), "syntax error: %s", t);
-  } else {
-    c = calloc(1, sizeof *c);
-    if (!c || !(c->path = strdup(x.path)) || settings_init(&c->defaults) < 0)
-      x.oom = true;
-    else
-      parse_root(&x, config_root_setting(&cfg), c);
-  }
-  config_destroy(&cfg);
-
-  if (finish(&x, diags, err) < 0) {
-    uj_config_free(c);
-    return -1;
-  }
-  *out = c;
-  return 0;
-}
-
-/* Records a load problem both in err (if it is the first) and in diags, so
- * `check-config` prints it like any other problem. */
-static void load_problem(struct uj_diags *diags, struct uj_err *err, bool *first, int errnum,
-                         const char *path, const char *what)
-{
-  struct uj_err e;
-  char **items;
-
-  if (what)
-    uj_err_set(&e, errnum, "%s: %s", path, what);
+  if (!c || !(c->path = strdup(x->path)) || settings_init(&c->defaults) < 0)
+    x->oom = true;
   else
-    uj_err_set(&e, errnum, "%s", path);
-  if (*first && err)
-    *err = e;
-  *first = false;
-  if (diags && (items = realloc(diags->items, (diags->n + 1) * sizeof *items))) {
-    diags->items = items;
-    if ((items[diags->n] = strdup(e.msg)))
-      diags->n++;
-  }
-}
-
-int uj_config_load(const char *path, struct uj_config **out, struct uj_diags *diags,
-                   struct uj_err *err)
-{
-  cleanup_close int fd = -1;
-  cleanup_free char *buf = NULL;
-  struct stat st;
-  bool first = true;
-  size_t len = 0;
-
-  *out = NULL;
-  /* O_NONBLOCK: a FIFO planted at the path must not hang the login */
-  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
-    load_problem(diags, err, &first, errno, path, NULL);
-    return -1;
-  }
-  /* judge the file we actually opened, not whatever the path names now */
-  if (fstat(fd, &st) < 0) {
-    load_problem(diags, err, &first, errno, path, NULL);
-    return -1;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    load_problem(diags, err, &first, 0, path, "not a regular file");
-    return -1;
-  }
-  if (st.st_uid != 0)
-    load_problem(diags, err, &first, 0, path, "must be owned by root");
-  if (st.st_mode & (S_IWGRP | S_IWOTH))
-    load_problem(diags, err, &first, 0, path, "must not be writable by group or others");
-  if (st.st_size > MAX_CONFIG_BYTES)
-    load_problem(diags, err, &first, 0, path, "too large (over 1 MiB)");
-  if (!first)
-    return -1;
-
-  buf = malloc(MAX_CONFIG_BYTES + 2);
-  if (!buf) {
-    load_problem(diags, err, &first, ENOMEM, path, NULL);
-    return -1;
-  }
-  for (;;) {
-    ssize_t r = read(fd, buf + len, MAX_CONFIG_BYTES + 1 - len);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      load_problem(diags, err, &first, errno, path, "read");
-      return -1;
-    }
-    if (r == 0)
-      break;
-    len += (size_t) r;
-    if (len > MAX_CONFIG_BYTES) {
-      load_problem(diags, err, &first, 0, path, "too large (over 1 MiB)");
-      return -1;
-    }
-  }
-  buf[len] = '\0';
-  if (memchr(buf, '\0', len)) {
-    load_problem(diags, err, &first, 0, path, "contains a NUL byte (not a text file)");
-    return -1;
-  }
-  return uj_config_parse_string(buf, path, out, diags, err);
+    parse_root(x, root, c);
+  return c;
 }

@@ -66,10 +66,11 @@ void uj_state_path(char *buf, size_t len, uid_t uid, const char *suffix);
 
 /* session.c — obtain a session in the user's jail, creating the jail when
  * none is alive; concurrent callers for one user are serialized by a lock
- * so exactly one jail is made. On success `msg` and `fds` hold the
+ * so exactly one jail is made. The session lasts while its connection is
+ * open and `session_pid` lives. On success `msg` and `fds` hold the
  * uj_join_msg and [session, pidfd, cgroup procs...]. */
-int uj_session_acquire(const struct uj_jail_spec *spec, struct uj_join_msg *msg, int *fds,
-                       size_t *nfds, struct uj_err *err);
+int uj_session_acquire(const struct uj_jail_spec *spec, pid_t session_pid,
+                       struct uj_join_msg *msg, int *fds, size_t *nfds, struct uj_err *err);
 
 /* session.c — connect to a live jail's socket (for list/stop). -1 with
  * errno ENOENT/ECONNREFUSED when there is none. */

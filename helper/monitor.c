@@ -40,16 +40,25 @@
 
 #define MAX_SESSIONS 4096
 
+/* One session: its connection, and a pidfd of the process that opened it.
+ * Either ending ends the session: the connection alone is not enough,
+ * because processes the session process forks (sshd's unprivileged child)
+ * inherit it, and Linux has no close-on-fork. */
+struct session {
+  int sock;
+  int pidfd; /* -1 when the client sent none */
+};
+
 struct monitor {
   const struct uj_jail_spec *spec;
   struct uj_cgroup cg;
   pid_t init_pid;
   int pidfd;
   int listen_fd;
-  /* Session connections, grown on demand: an idle jail's memory is what
-   * the benchmark holds us to, so no fixed 4096-slot arrays. */
-  int *conns;
-  size_t n_conns, cap_conns;
+  /* Sessions, grown on demand: an idle jail's memory is what the
+   * benchmark holds us to, so no fixed 4096-slot arrays. */
+  struct session *sess;
+  size_t n_sess, cap_sess;
   struct pollfd *pfds;
   time_t started;
 };
@@ -219,7 +228,7 @@ static void send_info(struct monitor *m, int c)
   struct uj_info_msg info = {
     .magic = UJ_PROTO_MAGIC,
     .init_pid = m->init_pid,
-    .sessions = (uint32_t) m->n_conns,
+    .sessions = (uint32_t) m->n_sess,
     .linger = m->spec->s->on_logout == UJ_LOGOUT_LINGER,
     .started = m->started,
     .uid = m->spec->uid,
@@ -228,59 +237,77 @@ static void send_info(struct monitor *m, int c)
   uj_send_fds(c, &info, sizeof info, NULL, 0, &err);
 }
 
-/* Make room for one more session (and its pollfd). */
-static bool reserve_conn(struct monitor *m)
+/* Make room for one more session (and its two pollfds). */
+static bool reserve_session(struct monitor *m)
 {
-  if (m->n_conns < m->cap_conns)
+  if (m->n_sess < m->cap_sess)
     return true;
-  size_t cap = m->cap_conns ? m->cap_conns * 2 : 4;
-  int *c = realloc(m->conns, cap * sizeof *c);
-  if (!c)
+  size_t cap = m->cap_sess ? m->cap_sess * 2 : 4;
+  struct session *ns = realloc(m->sess, cap * sizeof *ns);
+  if (!ns)
     return false;
-  m->conns = c;
-  struct pollfd *p = realloc(m->pfds, (cap + 2) * sizeof *p);
+  m->sess = ns;
+  struct pollfd *p = realloc(m->pfds, (2 * cap + 2) * sizeof *p);
   if (!p)
     return false;
   m->pfds = p;
-  m->cap_conns = cap;
+  m->cap_sess = cap;
   return true;
 }
 
-static void drop_conn(struct monitor *m, size_t i)
+static void drop_session(struct monitor *m, size_t i)
 {
-  close(m->conns[i]);
-  m->conns[i] = m->conns[--m->n_conns];
+  close(m->sess[i].sock);
+  if (m->sess[i].pidfd >= 0)
+    close(m->sess[i].pidfd);
+  m->sess[i] = m->sess[--m->n_sess];
 }
 
-/* One request on a fresh connection. Returns 1 to keep it as a session,
- * 0 to close it, 2 when a stop was asked. */
-static int handle_request(struct monitor *m, int c)
+static void teardown(struct monitor *m, int stopper);
+
+/* Accept one connection and serve its request: a command byte, with the
+ * session process's pidfd attached for a session. Returns 1 when it
+ * became a session. A stop request tears down (and does not return). */
+static int accept_one(struct monitor *m)
 {
   struct ucred cred;
   socklen_t len = sizeof cred;
   struct timeval tv = { .tv_sec = 2 };
+  struct uj_err err;
+  int pidfd = -1;
+  size_t nfds = 0;
   char cmd;
+  int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
+  if (c < 0)
+    return 0;
   /* The socket lives in a root-only directory; check anyway. */
   if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)
-    return 0;
+    goto close;
   setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (read(c, &cmd, 1) != 1)
-    return 0;
+  if (uj_recv_fds(c, &cmd, 1, &pidfd, 1, &nfds, &err) < 0)
+    goto close;
   switch (cmd) {
   case UJ_CMD_SESSION:
-    if (m->n_conns >= MAX_SESSIONS || !reserve_conn(m))
-      return 0;
+    if (m->n_sess >= MAX_SESSIONS || !reserve_session(m))
+      goto close;
     send_join(m, c);
+    m->sess[m->n_sess++] = (struct session){ .sock = c, .pidfd = nfds ? pidfd : -1 };
     return 1;
   case UJ_CMD_INFO:
     send_info(m, c);
-    return 0;
+    break;
   case UJ_CMD_STOP:
-    return 2;
-  default:
+    if (nfds)
+      close(pidfd);
+    teardown(m, c);
     return 0;
   }
+close:
+  if (nfds)
+    close(pidfd);
+  close(c);
+  return 0;
 }
 
 static void teardown(struct monitor *m, int stopper)
@@ -297,27 +324,16 @@ static void teardown(struct monitor *m, int stopper)
     if (lock >= 0)
       break;
     struct pollfd p = { .fd = m->listen_fd, .events = POLLIN };
-    if (poll(&p, 1, 10) > 0) {
-      int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-      if (c >= 0) {
-        int r = handle_request(m, c);
-        if (r == 1) {
-          m->conns[m->n_conns++] = c;
-          if (stopper < 0)
-            return; /* a new session arrived: the jail lives on */
-        } else {
-          close(c);
-        }
-      }
-    }
+    if (poll(&p, 1, 10) > 0 && accept_one(m) && stopper < 0)
+      return; /* a new session arrived: the jail lives on */
   }
   uj_state_path(path, sizeof path, m->spec->uid, ".sock");
   unlink(path);
   close(m->listen_fd);
   syscall(SYS_pidfd_send_signal, m->pidfd, SIGKILL, NULL, 0);
   waitpid(m->init_pid, NULL, 0);
-  for (size_t i = 0; i < m->n_conns; i++)
-    close(m->conns[i]);
+  while (m->n_sess)
+    drop_session(m, 0);
   if (uj_cgroup_destroy(&m->cg, 5000, &err) < 0)
     syslog(LOG_ERR, "userjail: %s: remove cgroup: %s", m->spec->user, err.msg);
   uj_unlock_user(lock, m->spec->uid, true);
@@ -333,7 +349,7 @@ static void serve(struct monitor *m)
   for (;;) {
     struct pollfd *p;
     size_t n = 0;
-    if (!reserve_conn(m)) {
+    if (!reserve_session(m)) {
       syslog(LOG_ERR, "userjail: %s: out of memory", m->spec->user);
       teardown(m, -1);
       continue;
@@ -341,47 +357,35 @@ static void serve(struct monitor *m)
     p = m->pfds;
     p[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
     p[n++] = (struct pollfd){ .fd = m->pidfd, .events = POLLIN };
-    for (size_t i = 0; i < m->n_conns; i++)
-      p[n++] = (struct pollfd){ .fd = m->conns[i], .events = POLLIN };
+    for (size_t i = 0; i < m->n_sess; i++) {
+      p[n++] = (struct pollfd){ .fd = m->sess[i].sock, .events = POLLIN };
+      p[n++] = (struct pollfd){ .fd = m->sess[i].pidfd, .events = POLLIN };
+    }
     if (poll(p, n, -1) < 0) {
       if (errno == EINTR)
         continue;
       syslog(LOG_ERR, "userjail: %s: poll: %m", m->spec->user);
       teardown(m, -1);
+      continue;
     }
     if (p[1].revents) {
       syslog(LOG_WARNING, "userjail: init of %s's jail died", m->spec->user);
       teardown(m, -1);
+      continue;
     }
-    /* Session connections: any input or hangup means the session ended. */
-    for (size_t i = n - 1; i >= 2; i--) {
-      if (p[i].revents) {
-        char buf[64];
-        if (!(p[i].revents & POLLIN) || read(p[i].fd, buf, sizeof buf) <= 0)
-          drop_conn(m, i - 2);
-      }
+    /* A session ends on any input or hangup on its connection, or when its
+     * process exits. Walk backwards: drop_session moves the last one in. */
+    for (size_t i = m->n_sess; i-- > 0;) {
+      if (p[2 + 2 * i].revents || p[3 + 2 * i].revents)
+        drop_session(m, i);
     }
-    if (p[0].revents & POLLIN) {
-      int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-      if (c >= 0) {
-        int r = handle_request(m, c);
-        if (r == 1)
-          m->conns[m->n_conns++] = c;
-        else if (r == 2)
-          teardown(m, c);
-        else
-          close(c);
-      }
-    }
-    if (m->n_conns == 0 && m->spec->s->on_logout == UJ_LOGOUT_KILL)
+    if (p[0].revents & POLLIN)
+      accept_one(m);
+    if (m->n_sess == 0 && m->spec->s->on_logout == UJ_LOGOUT_KILL)
       teardown(m, -1);
   }
 }
 
-/* In the detached monitor process. Reports setup success or the error on
- * report_fd, then serves until the jail ends. */
-static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
-    __attribute__((noreturn));
 /* Give back the pages that resolving the user dirtied (NSS and libconfig
  * go deep into the stack and the heap) before the init is cloned from us:
  * an idle jail is these two processes, and their memory is its cost. The
@@ -405,6 +409,8 @@ static void trim_memory(void)
   malloc_trim(0);
 }
 
+static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
+    __attribute__((noreturn));
 static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
 {
   struct monitor m = { .spec = spec, .pidfd = -1, .listen_fd = -1 };
@@ -437,18 +443,8 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
    * Until then the count is zero, which must not end the jail. */
   {
     struct pollfd p = { .fd = m.listen_fd, .events = POLLIN };
-    if (poll(&p, 1, 30000) > 0) {
-      int c = accept4(m.listen_fd, NULL, NULL, SOCK_CLOEXEC);
-      if (c >= 0) {
-        int r = handle_request(&m, c);
-        if (r == 1)
-          m.conns[m.n_conns++] = c;
-        else if (r == 2)
-          teardown(&m, c);
-        else
-          close(c);
-      }
-    }
+    if (poll(&p, 1, 30000) > 0)
+      accept_one(&m);
   }
   serve(&m);
 }

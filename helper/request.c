@@ -73,7 +73,7 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
     goto out;
   }
   allow = r.s && r.s->on_error == UJ_ONERR_ALLOW;
-  if (rc == 0 && uj_session_acquire(&r.spec, msg, fds, nfds, &err) == 0) {
+  if (rc == 0 && uj_session_acquire(&r.spec, restore_pid, msg, fds, nfds, &err) == 0) {
     size_t n = 0;
     msg->on_error_allow = allow;
     if (uj_cgroup_open_current(UJ_CGROUP_ROOT, restore_pid, fds + *nfds, UJ_MAX_FDS - *nfds,

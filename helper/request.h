@@ -32,8 +32,8 @@ void uj_resolved_free(struct uj_resolved *r);
 /* Decide and prepare: resolve, then find or create the jail. Always fills
  * msg->status (JAILED with fds, IGNORE, DENY or ALLOW with a one-line
  * reason in msg->msg) and logs failures to syslog. `restore_pid` is the
- * process that will enter: the cgroups it is in now are opened so it can
- * move back at logout. */
+ * session process that will enter: the session ends when it exits, and the
+ * cgroups it is in now are opened so it can move back at logout. */
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
                      struct uj_join_msg *msg, int *fds, size_t *nfds);
 

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -115,15 +116,19 @@ int uj_jail_connect(uid_t uid, struct uj_err *err)
 }
 
 /* Ask the jail on `c` for a session. */
-static int request_session(int c, struct uj_join_msg *msg, int *fds, size_t *nfds,
-                           struct uj_err *err)
+static int request_session(int c, pid_t session_pid, struct uj_join_msg *msg, int *fds,
+                           size_t *nfds, struct uj_err *err)
 {
   char cmd = UJ_CMD_SESSION;
   int got[UJ_MAX_FDS];
   size_t n = 0;
+  /* The monitor also watches the session process itself (see monitor.c). */
+  cleanup_close int pidfd = (int) syscall(SYS_pidfd_open, session_pid, 0);
 
-  if (write(c, &cmd, 1) != 1)
-    return uj_err_set(err, errno, "send session request");
+  if (pidfd < 0)
+    return uj_err_set(err, errno, "pidfd of session process %d", (int) session_pid);
+  if (uj_send_fds(c, &cmd, 1, &pidfd, 1, err) < 0)
+    return uj_err_prefix(err, "send session request");
   if (uj_recv_fds(c, msg, sizeof *msg, got, UJ_MAX_FDS - 1, &n, err) < 0)
     return uj_err_prefix(err, "session request");
   if (msg->magic != UJ_PROTO_MAGIC || msg->status != UJ_STATUS_JAILED ||
@@ -138,8 +143,8 @@ static int request_session(int c, struct uj_join_msg *msg, int *fds, size_t *nfd
   return 0;
 }
 
-int uj_session_acquire(const struct uj_jail_spec *spec, struct uj_join_msg *msg, int *fds,
-                       size_t *nfds, struct uj_err *err)
+int uj_session_acquire(const struct uj_jail_spec *spec, pid_t session_pid,
+                       struct uj_join_msg *msg, int *fds, size_t *nfds, struct uj_err *err)
 {
   int lock = uj_lock_user(spec->uid, false, err);
   int c;
@@ -165,7 +170,7 @@ int uj_session_acquire(const struct uj_jail_spec *spec, struct uj_join_msg *msg,
     if (c < 0)
       goto out;
   }
-  if (request_session(c, msg, fds, nfds, err) < 0) {
+  if (request_session(c, session_pid, msg, fds, nfds, err) < 0) {
     close(c);
     goto out;
   }

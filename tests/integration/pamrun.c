@@ -1,0 +1,53 @@
+/* pamrun SERVICE USER CMD [ARG...]: open a PAM session for USER under
+ * SERVICE (as sshd or login would), run CMD as USER in a child (which
+ * inherits whatever the session modules did to this process, e.g. the
+ * jail's namespaces), wait for it, close the session. Exit status: CMD's, or
+ * 100 + PAM error when the session could not be opened. Test tool only. */
+#include <grp.h>
+#include <pwd.h>
+#include <security/pam_appl.h>
+#include <security/pam_misc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct pam_conv conv = {misc_conv, NULL};
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: pamrun SERVICE USER CMD [ARG...]\n");
+    return 2;
+  }
+  struct passwd *pw = getpwnam(argv[2]);
+  if (!pw) {
+    fprintf(stderr, "pamrun: no user %s\n", argv[2]);
+    return 2;
+  }
+  pam_handle_t *ph = NULL;
+  int rc = pam_start(argv[1], argv[2], &conv, &ph);
+  if (rc == PAM_SUCCESS) rc = pam_open_session(ph, 0);
+  if (rc != PAM_SUCCESS) {
+    fprintf(stderr, "pamrun: open_session: %s\n", pam_strerror(ph, rc));
+    pam_end(ph, rc);
+    return 100 + rc;
+  }
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+      perror("pamrun: drop privileges");
+      _exit(127);
+    }
+    if (chdir(pw->pw_dir)) chdir("/");
+    execvp(argv[3], argv + 3);
+    perror("pamrun: exec");
+    _exit(127);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  rc = pam_close_session(ph, 0);
+  if (rc != PAM_SUCCESS) fprintf(stderr, "pamrun: close_session: %s\n", pam_strerror(ph, rc));
+  pam_end(ph, rc);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

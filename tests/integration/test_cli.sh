@@ -1,0 +1,87 @@
+#!/bin/bash
+# The admin CLI: run, list, list --json, stop, check-config (check 13).
+source "$(dirname "$0")/lib.sh"
+uj_init
+uj_conf_basic
+U=$(uj_new_user)
+uj_user_create "$U"
+hostns=$(readlink /proc/self/ns/pid)
+
+out=$(uj_run "$U" -- id -un 2>&1)
+expect_eq "run USER -- id -un prints the user" "$U" "$out"
+out=$(uj_run "$U" -- sh -c 'readlink /proc/self/ns/pid; readlink /proc/self/ns/mnt; hostname' 2>&1)
+expect_ne "run: pid ns differs from host" "$(sed -n 1p <<<"$out")" "$hostns"
+expect_ne "run: mnt ns differs from host" "$(sed -n 2p <<<"$out")" "$(readlink /proc/self/ns/mnt)"
+expect_eq "run: jail hostname" "jail-$U" "$(sed -n 3p <<<"$out")"
+uj_run "$U" -- sh -c 'exit 7' >/dev/null 2>&1
+expect_eq "run: exit status of CMD is passed on" 7 "$?"
+out=$(printf 'piped\n' | timeout 30 "$UJ_HELPER" run --config "$UJ_CONF" "$U" -- cat 2>&1)
+expect_eq "run: stdin reaches CMD" piped "$out"
+out=$(uj_run nosuchuser-ujt -- true 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q nosuchuser-ujt <<<"$out"; then pass "run: unknown user is an error naming the user"
+else fail "run: unknown user is an error naming the user" "rc=$rc" "$out"; fi
+
+# list while a session holds the jail
+uj_run_bg "$U" -- sleep 60
+holder=$UJ_BG_PID
+wait_until 10 test -n "$(uj_list_field "$U" init_pid)"
+sleep 1.2
+text=$("$UJ_HELPER" list 2>&1)
+json=$("$UJ_HELPER" list --json 2>&1)
+init=$(uj_list_field "$U" init_pid)
+expect_match "list (text) has a line for the user" "^$U +$(uj_uid "$U") +$init +1 " "$text"
+if python3 -c 'import json,sys; json.loads(sys.argv[1])' "$json" 2>/dev/null; then pass "list --json is valid JSON"
+else fail "list --json is valid JSON" "$json"; fi
+expect_eq "json: sessions" 1 "$(uj_list_field "$U" sessions)"
+check "json: init_pid is a live process on the host" test -n "$init" -a -d "/proc/$init"
+check "json: init is the jail's pid 1 (pid ns differs)" \
+  test "$(readlink "/proc/$init/ns/pid")" != "$hostns"
+up=$(uj_list_field "$U" uptime_s)
+expect_match "json: uptime_s >= 1" '^[1-9][0-9]*$' "$up"
+expect_match "json: pids >= 2 (init + sleep)" '^([2-9]|[1-9][0-9]+)$' "$(uj_list_field "$U" pids)"
+expect_match "json: memory_bytes > 0" '^[1-9][0-9]*$' "$(uj_list_field "$U" memory_bytes)"
+
+out=$("$UJ_HELPER" stop "$U" 2>&1)
+expect_eq "stop USER exits 0" 0 "$?"
+wait_until 5 uj_nothing_left "$U"
+expect_gone "stop: nothing left of the jail" "$U"
+wait_until 5 test ! -d "/proc/$holder"
+check "stop: the held session ended" test ! -d "/proc/$holder"
+expect_eq "stop: list no longer shows the user" "" "$(uj_list_field "$U" init_pid)"
+out=$("$UJ_HELPER" stop "$U" 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "$U" <<<"$out"; then pass "stop: user without a jail is an error naming the user"
+else fail "stop: user without a jail is an error naming the user" "rc=$rc" "$out"; fi
+
+# check-config
+check "check-config conf/userjail.conf exits 0" "$UJ_HELPER" check-config "$UJ_ROOT/conf/userjail.conf"
+check "check-config on the test config exits 0" "$UJ_HELPER" check-config "$UJ_CONF"
+bad=$UJ_TMP/bad-syntax.conf
+printf 'hostname = "x";\n\nlimits = { pids = 5 memory };\n' >"$bad"
+out=$("$UJ_HELPER" check-config "$bad" 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -Eq "^$bad:3: " <<<"$out"; then pass "check-config: syntax error -> FILE:LINE: message, non-zero"
+else fail "check-config: syntax error -> FILE:LINE: message, non-zero" "rc=$rc" "$out"; fi
+bad=$UJ_TMP/bad-value.conf
+printf 'hostname = "x";\non_logout = "sometimes";\nlimits = { pids = -5; };\nrules = ( { match = [ "alice" ]; tmp_size = "1.5G"; } );\n' >"$bad"
+out=$("$UJ_HELPER" check-config "$bad" 2>&1)
+rc=$?
+expect_match "check-config: bad on_logout reported at line 2" "^$bad:2: " "$out"
+expect_match "check-config: bad pids reported at line 3" "^$bad:3: " "$out"
+expect_match "check-config: bad tmp_size in a rule reported at line 4" "^$bad:4: " "$out"
+check "check-config: semantic errors exit non-zero" test "$rc" -ne 0
+out=$("$UJ_HELPER" check-config "$UJ_TMP/does-not-exist.conf" 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "does-not-exist.conf" <<<"$out"; then pass "check-config: missing file is an error naming it"
+else fail "check-config: missing file is an error naming it" "rc=$rc" "$out"; fi
+cp "$UJ_CONF" "$UJ_TMP/other-owned.conf"
+chown "$U" "$UJ_TMP/other-owned.conf"
+out=$("$UJ_HELPER" check-config "$UJ_TMP/other-owned.conf" 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "other-owned.conf" <<<"$out"; then pass "check-config: non-root-owned file refused"
+else fail "check-config: non-root-owned file refused" "rc=$rc" "$out"; fi
+
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+uj_summary

@@ -1,0 +1,85 @@
+#!/bin/bash
+# on_error = deny / allow, unmatched and exempt users, config file that is not
+# root's or is writable by others (checks 11 and 16).
+source "$(dirname "$0")/lib.sh"
+uj_init
+U=$(uj_new_user)
+uj_user_create "$U"
+N=$(uj_new_user)
+uj_user_create "$N" 0   # not in the jailed group
+E=$(uj_new_user)
+uj_user_create "$E"     # in the group, but exempt
+uj_conf_basic
+uj_sshd_start || { fail "sshd starts" "$(tail "$UJ_TMP/sshd.log")"; exit 1; }
+hostns=$(readlink /proc/self/ns/pid)
+MISSING=/nonexistent/ujt-$UJ_TAG
+mounts0=$(uj_host_mounts)
+
+# denied WHAT REASON-REGEX: log in as U; the command must not run, the client
+# gets a reason, syslog has it, and nothing is left behind.
+denied() {
+  local what=$1 re=$2 out log
+  uj_syslog_mark
+  out=$(uj_ssh "$U" 'echo COMMAND-RAN' 2>&1)
+  log=$(uj_syslog_since)
+  expect_nomatch "$what: login gets no shell (command does not run)" COMMAND-RAN "$out"
+  expect_match "$what: client sees the reason" "$re" "$out"
+  if [ "$(grep -Ec "$re" <<<"$out")" -le 1 ]; then pass "$what: reason is one line"
+  else fail "$what: reason is one line" "$out"; fi
+  if [ -n "$UJ_SYSLOG" ]; then expect_match "$what: syslog has the reason" "$re" "$log"
+  else skip "$what: syslog has the reason" "no syslog capture"; fi
+  wait_until 5 uj_nothing_left "$U"
+  expect_gone "$what: nothing left (process, state, cgroup)" "$U"
+  expect_eq "$what: host mount table unchanged" "$mounts0" "$(uj_host_mounts)"
+}
+
+# --- deny: a required bind source that does not exist
+uj_conf_basic "binds = ( { source = \"$MISSING\"; optional = false; } );"
+denied "missing required bind, deny" "$MISSING"
+
+# --- allow: same failure, login proceeds unjailed
+uj_conf_basic "on_error = \"allow\"; binds = ( { source = \"$MISSING\"; optional = false; } );"
+out=$(uj_ssh "$U" 'echo "RAN $(readlink /proc/self/ns/pid) $(hostname)"' 2>&1)
+expect_eq "missing bind, allow: login proceeds unjailed" "RAN $hostns $(hostname)" "$(grep '^RAN' <<<"$out")"
+wait_until 5 uj_nothing_left "$U"
+expect_gone "missing bind, allow: nothing left" "$U"
+
+# --- an optional missing bind is skipped: login is jailed
+uj_conf_basic "binds = ( { source = \"$MISSING\"; optional = true; } );"
+out=$(uj_ssh "$U" 'hostname' 2>&1)
+expect_eq "missing optional bind: login jailed normally" "jail-$U" "$out"
+wait_until 5 uj_nothing_left "$U"
+
+# --- config not owned by root / writable by others (check 16)
+uj_conf_basic
+chown "$U" "$UJ_CONF"
+denied "config owned by the user, deny" "$UJ_CONF|owner|owned|root"
+chown root "$UJ_CONF"
+chmod 0666 "$UJ_CONF"
+denied "config writable by others, deny" "$UJ_CONF|writable|mode|permission"
+chmod 0644 "$UJ_CONF"
+# a user-owned config that also says on_error=allow must not be trusted
+uj_conf_basic 'on_error = "allow";'
+chown "$U" "$UJ_CONF"
+denied "user-owned config claiming on_error=allow, deny" "$UJ_CONF|owner|owned|root"
+chown root "$UJ_CONF"
+
+# --- syntax error in the config
+uj_write_conf 'hostname = "jail-%u";
+limits = { pids = 512 memory };
+rules = ( { match = [ "@'"$UJ_GROUP"'" ]; } );'
+denied "config syntax error, deny" "$UJ_CONF:[0-9]+"
+
+# --- unmatched and exempt users: unjailed, nothing created
+uj_conf_basic "exempt = [ \"$E\" ];"
+for who in "$N:unmatched user" "$E:exempt user"; do
+  u=${who%%:*} what=${who#*:}
+  out=$(uj_ssh "$u" 'echo "RAN $(readlink /proc/self/ns/pid) $(hostname)"; ls /run/userjail/ 2>/dev/null' 2>&1)
+  expect_eq "$what: session is unjailed" "RAN $hostns $(hostname)" "$(grep '^RAN' <<<"$out")"
+  uid=$(uj_uid "$u")
+  check "$what: no state, no cgroup" test -z "$(uj_state_files "$uid")$(uj_cgroup_dirs "$uid")"
+done
+out=$(uj_ssh "$U" 'hostname' 2>&1)
+expect_eq "matched user in the same config is jailed" "jail-$U" "$out"
+
+uj_summary

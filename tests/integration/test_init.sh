@@ -1,0 +1,46 @@
+#!/bin/bash
+# The jail init reaps orphans and survives the user's kill -9 -1 / kill -9 1
+# (check 9).
+source "$(dirname "$0")/lib.sh"
+uj_init
+uj_conf_basic 'on_logout = "linger";'
+U=$(uj_new_user)
+uj_user_create "$U"
+uj_sshd_start || { fail "sshd starts" "$(tail "$UJ_TMP/sshd.log")"; exit 1; }
+
+# Sessions that leave orphans behind: double-forked children that exit later
+# (reparented to the jail's PID 1, which must wait() for them).
+uj_run "$U" -- sh -c '(sleep 1 &); (sh -c "sleep 0.5 & exit 0" &); nohup sh -c "sleep 1.5 &" >/dev/null 2>&1 &' >/dev/null 2>&1
+uj_ssh "$U" '(sleep 1 &); (sleep 0.3 &); sh -c "sleep 0.8 &"; echo done' >/dev/null 2>&1
+uj_ssh_tty "$U" '(sleep 1 &); exit 0' >/dev/null 2>&1
+for i in 1 2 3; do uj_ssh "$U" 'true' >/dev/null 2>&1; done
+sleep 3
+out=$(uj_run "$U" -- ps -eo pid,ppid,stat,comm 2>&1)
+rc=$?
+expect_eq "ps inside the jail works" 0 "$rc"
+zombies=$(awk 'NR > 1 && $3 ~ /^Z/' <<<"$out")
+if [ "$rc" -eq 0 ] && [ -z "$zombies" ]; then pass "no zombie in the jail after orphaning sessions ended"
+else fail "no zombie in the jail after orphaning sessions ended" "$out"; fi
+host_z=$(ps -eo stat,user,comm | awk -v u="$U" '$1 ~ /^Z/ && ($2 == u || $3 ~ /sshd/)')
+if [ -z "$host_z" ]; then pass "no zombie left on the host side (sshd, user)"
+else fail "no zombie left on the host side (sshd, user)" "$host_z"; fi
+
+init1=$(uj_list_field "$U" init_pid)
+ns1=$(uj_jail_pidns "$U")
+expect_match "linger jail still alive (init pid known)" '^[0-9]+$' "$init1"
+
+# The user tries to kill everything, then the init by number.
+uj_ssh "$U" 'kill -9 1; echo "kill1=$?"' >"$UJ_TMP/k1.out" 2>&1
+uj_ssh "$U" 'nohup sleep 100 >/dev/null 2>&1 & kill -9 -1; echo unreachable' >/dev/null 2>&1
+sleep 1
+init2=$(uj_list_field "$U" init_pid)
+expect_eq "jail init survives kill -9 1 and kill -9 -1" "$init1" "$init2"
+check "jail init process still exists on the host" test -d "/proc/$init1"
+out=$(uj_ssh "$U" 'readlink /proc/self/ns/pid; echo "N=$(pgrep -c sleep)"' 2>&1)
+expect_eq "a new session joins the same jail" "$ns1" "$(head -1 <<<"$out")"
+expect_match "kill -9 -1 did kill the user's own processes" '^N=0$' "$out"
+
+check "userjail stop ends the linger jail" "$UJ_HELPER" stop "$U"
+wait_until 6 uj_nothing_left "$U"
+expect_gone "nothing left after stop" "$U"
+uj_summary
