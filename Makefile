@@ -39,6 +39,17 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 all: $(B)/pam_userjail.so $(B)/userjail
 
+# The module has the helper's installed path built in: rebuild it when
+# SBINDIR changes (`make` then `make install PREFIX=/usr`).
+$(B)/helper-path: FORCE
+	@mkdir -p $(B)
+	@echo '$(SBINDIR)/userjail' | cmp -s - $@ || echo '$(SBINDIR)/userjail' > $@
+
+$(B)/pic/pam_module/client.o: $(B)/helper-path
+
+.PHONY: FORCE
+FORCE:
+
 $(B)/pic/%.o: %.c $(wildcard common/*.h pam_module/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@

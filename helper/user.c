@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
 
 int uj_userinfo_get(const char *name, struct uj_userinfo *ui, struct uj_err *err)
 {
@@ -15,8 +14,12 @@ int uj_userinfo_get(const char *name, struct uj_userinfo *ui, struct uj_err *err
   int ng = 1024;
 
   memset(ui, 0, sizeof *ui);
-  if (!uj_valid_username(name))
-    return uj_err_set(err, EINVAL, "invalid user name '%s'", name);
+  /* Any name the system's NSS knows (sssd's "user@domain" included) is
+   * looked up; it never becomes a file name (state and cgroups use the
+   * uid), and the hostname made from it is sanitized. Only refuse what
+   * could not be a real name or would garble a log line. */
+  if (!name[0] || strlen(name) > 256 || strpbrk(name, "/\n\r\t") || name[0] == '-')
+    return uj_err_set(err, EINVAL, "invalid user name");
   errno = 0;
   pw = getpwnam(name);
   if (!pw)

@@ -53,17 +53,19 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
   size_t nfds = 0;
 
   uj_err_clear(&err);
-  if (uj_parse_module_args(argc, argv, &args, &err) < 0) {
-    pam_syslog(pamh, LOG_ERR, "%s", err.msg);
-    return deny(pamh, flags, "(unknown)", "module misconfigured");
-  }
   if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user)
     return deny(pamh, flags, "(unknown)", "no user name");
   pw = getpwnam(user);
   if (!pw)
     return deny(pamh, flags, user, "unknown user");
+  /* Root is never jailed and never refused, whatever else is wrong: a typo
+   * in the pam.d line must not lock the administrator out. */
   if (pw->pw_uid == 0)
-    return PAM_IGNORE; /* root is never jailed; do not even run the helper */
+    return PAM_IGNORE;
+  if (uj_parse_module_args(argc, argv, &args, &err) < 0) {
+    pam_syslog(pamh, LOG_ERR, "%s", err.msg);
+    return deny(pamh, flags, user, "module misconfigured");
+  }
 
   memset(&msg, 0, sizeof msg);
   if (uj_run_helper(&args, user, &msg, fds, &nfds, &err) < 0)

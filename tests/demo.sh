@@ -12,7 +12,7 @@ fi
 
 # build dependencies
 need=()
-for p in libpam0g-dev libcap-dev libmount-dev libconfig-dev libcmocka-dev pamtester \
+for p in build-essential pkg-config libpam0g-dev libcap-dev libmount-dev libconfig-dev libcmocka-dev pamtester \
   openssh-server openssh-client; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done

@@ -21,9 +21,10 @@ jail-$U" "$out"
 gone_within 5 "on_logout=kill, normal logout"
 
 # --- kill, sshd's [priv] process killed with SIGKILL: close_session never
-# runs. The session ends when its other sshd process goes (client gone), or
-# when both sshd processes of the session are killed.
-for how in "client disconnects" "user sshd child killed too"; do
+# runs. The jail ends with the session process alone (the monitor watches
+# it), even while the client stays connected and sshd's unprivileged child
+# (which inherited the session connection) lives on.
+for how in "client stays connected" "client disconnects" "user sshd child killed too"; do
   : >"$UJ_TMP/bg.out"
   uj_ssh_bg "$U" 'nohup sleep 1002 >/dev/null 2>&1 & echo "IN $(hostname)"; sleep 1003'
   bg=$UJ_BG_PID
@@ -33,8 +34,10 @@ for how in "client disconnects" "user sshd child killed too"; do
   child=$(pgrep -f "sshd[^ ]*: $U@notty")
   expect_match "found the session's sshd [priv] process" '^[0-9]+$' "$priv"
   [ -n "$priv" ] && kill -9 $priv
-  if [ "$how" = "client disconnects" ]; then kill "$bg"
-  else [ -n "$child" ] && kill -9 $child; fi
+  case "$how" in
+    "client disconnects") kill "$bg" ;;
+    "user sshd child killed too") [ -n "$child" ] && kill -9 $child ;;
+  esac
   gone_within 5 "on_logout=kill, sshd [priv] killed -9, $how"
   kill "$bg" 2>/dev/null
   wait "$bg" 2>/dev/null
