@@ -11,7 +11,11 @@
  *               only subtree systemd delegates to us (conf/userjail.service,
  *               Delegate=yes; slices cannot be delegated, so a service whose
  *               one process parks itself in the leaf ".keeper" holds it);
- *               nothing outside it is ever written.
+ *               nothing outside it is ever written. Creating a jail's
+ *               cgroup also moves the caller (the jail monitor) into
+ *               .keeper, out of the logind scope of the login that forked
+ *               it; a session moves back to .keeper when its own scope is
+ *               gone at logout (cgroup_procs.c).
  *   v1/hybrid   per-controller hierarchies root/pids, root/memory and the one
  *               holding cpu.cfs_quota_us (root/cpu or root/cpu,cpuacct ...):
  *               HIER/userjail/NAME in each.
@@ -223,8 +227,8 @@ static int enable_controllers(const char *dir, const struct layout *L, const boo
     if (!L->have[c] || (cur && list_has(cur, cg_ctrl_name[c])))
       continue;
     snprintf(tok, sizeof tok, "+%s\n", cg_ctrl_name[c]);
-    /* EBUSY while a process still sits in dir: under systemd the keeper
-     * process of userjail.service moves itself out right after it starts. */
+    /* EBUSY while a process still sits in dir (no-internal-process rule);
+     * under systemd, wait_delegated_empty() has already waited for that. */
     int r;
     for (int tries = 0;
          (r = cg_write_knob_flags(dir, "cgroup.subtree_control", tok, O_APPEND, err)) < 0 &&
@@ -234,6 +238,52 @@ static int enable_controllers(const char *dir, const struct layout *L, const boo
     if (r < 0 && need[c])
       return uj_err_prefix(err, "enable %s controller", cg_ctrl_name[c]);
   }
+  return 0;
+}
+
+/* systemd hosts: wait until the delegated cgroup holds no process, i.e. the
+ * keeper of userjail.service has moved itself into ".keeper" (`systemctl
+ * start` returns as soon as it is forked). Enabling a controller before that
+ * is not just refused with EBUSY: a threaded one (pids, cpu) is accepted while
+ * the keeper is still there, which turns the cgroup into a thread root; then
+ * "+memory" fails with EOPNOTSUPP and the keeper's move into .keeper too, so
+ * the unit fails. A missing cgroup.procs is a unit-test tree: nothing to wait for. */
+static int wait_delegated_empty(const char *dir, struct uj_err *err)
+{
+  char path[PATH_MAX];
+  if (cg_join(path, dir, "cgroup.procs", err) < 0)
+    return -1;
+  for (int tries = 0;; tries++) {
+    if (!cg_path_exists(path))
+      return 0;
+    cleanup_free char *procs = cg_read_all(path, err);
+    if (!procs)
+      return -1;
+    if (procs[strspn(procs, " \n")] == '\0')
+      return 0;
+    if (tries >= 2000) /* 10 s: slow machines, emulated VMs */
+      return uj_err_set(err, EBUSY,
+                        "%s still holds processes (the keeper of %s did not move into "
+                        "%s/.keeper)", dir, SD_UNIT, dir);
+    nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+  }
+}
+
+/* systemd hosts: move the calling process (the jail's monitor) into the
+ * delegated unit's ".keeper" leaf. It was forked by the first login's helper,
+ * after pam_systemd, so it sits in that login's logind session scope: there it
+ * would keep the session "closing" after that login ends (while other sessions
+ * of the jail go on) and die with it on `loginctl terminate-session` or
+ * KillUserProcesses=yes. A tree without .keeper (unit tests) is left alone. */
+static int join_keeper(const struct layout *L, struct uj_err *err)
+{
+  char keeper[PATH_MAX];
+  if (cg_join(keeper, L->parent, ".keeper", err) < 0)
+    return -1;
+  if (!cg_is_dir(keeper))
+    return 0;
+  if (cg_write_knob_flags(keeper, "cgroup.procs", "0", 0, err) < 0)
+    return uj_err_prefix(err, "move the jail monitor into %s", keeper);
   return 0;
 }
 
@@ -471,6 +521,8 @@ int uj_cgroup_create(const char *root, const char *name, const struct uj_setting
         goto fail;
       pcreated[0] = r == 1;
     }
+    if (L.systemd && wait_delegated_empty(L.parent, err) < 0)
+      goto fail;
     if (enable_controllers(L.parent, &L, need, err) < 0)
       goto fail;
     if (cg_join(dirbuf[0], L.parent, name, err) < 0)
@@ -525,6 +577,8 @@ int uj_cgroup_create(const char *root, const char *name, const struct uj_setting
   if (write_limits(&L, dir, pdir, s, err) < 0)
     goto fail;
   if (open_procs(cg, O_CREAT, err) < 0)
+    goto fail;
+  if (L.systemd && join_keeper(&L, err) < 0)
     goto fail;
   return 0;
 

@@ -208,12 +208,23 @@ int uj_cgroup_open_current(const char *root, pid_t pid, int *fds, size_t max, si
                            struct uj_err *err)
 {
   struct layout L;
-  char path[PATH_MAX], dirs[C_N][PATH_MAX];
+  char path[PATH_MAX], dirs[C_N + 1][PATH_MAX];
   size_t nd = 0;
 
   *n = 0;
   if (cg_detect(root, &L, err) < 0)
     return -1;
+  /* systemd: the session joins its jail from the logind scope pam_systemd
+   * made for it, which it leaves empty, so systemd removes that scope; the
+   * move back at logout then fails (ENODEV) and the session process stays
+   * in the jail's cgroup, where the jail's teardown SIGKILLs it (su exits
+   * 137, sshd loses its cleanup). So the delegated unit's ".keeper" leaf
+   * (there while the unit runs) comes first and the original cgroup second:
+   * the process ends up back where it was if that still exists, else in
+   * .keeper, from where it exits (su, sshd, login, cron all do). */
+  if (L.version == 2 && L.systemd && cg_join(path, L.parent, ".keeper", err) == 0 &&
+      cg_is_dir(path))
+    snprintf(dirs[nd++], PATH_MAX, "%s", path);
   cleanup_free char *text = read_proc_cgroup(pid, err);
   if (!text)
     return -1;
@@ -240,7 +251,7 @@ int uj_cgroup_open_current(const char *root, pid_t pid, int *fds, size_t max, si
     bool dup = false;
     for (size_t i = 0; i < nd; i++)
       dup = dup || strcmp(dirs[i], path) == 0;
-    if (!dup && nd < C_N)
+    if (!dup && nd < C_N + 1)
       snprintf(dirs[nd++], PATH_MAX, "%s", path);
   }
   if (nd == 0)

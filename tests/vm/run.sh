@@ -17,7 +17,8 @@
 # unit test only, no `userjail run` tests), UJ_VM_KEEP=1 (keep the work dir),
 # UJ_VM_USERJAIL (the helper binary to test, default build/userjail),
 # UJ_VM_EXTRA="FILE..." (extra guest scripts, e.g. 15-debug.sh: /init sources
-# /tests/[0-9]*.sh in name order).
+# /tests/[0-9]*.sh in name order), UJ_VM_SYSTEMD=0 (skip tests/vm-systemd/run.sh,
+# which this script runs at the end).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -132,4 +133,12 @@ if ! grep -q '^UJVM-END' "$LOG"; then
   exit 1
 fi
 echo "check-vm: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ]
+rc=0
+{ [ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ]; } || rc=1
+# The systemd half (systemd as PID 1, logind, pam_systemd before
+# pam_userjail, the delegated userjail.service): tests/vm-systemd/run.sh.
+# UJ_VM_SYSTEMD=0 leaves it out.
+if [ "$SMOKE_ONLY" != 1 ] && [ "${UJ_VM_SYSTEMD:-1}" = 1 ]; then
+  "$ROOT/tests/vm-systemd/run.sh" || rc=1
+fi
+exit $rc
