@@ -24,7 +24,6 @@ struct uj_jail_spec {
   char hostname[65];
   unsigned ns_flags;        /* CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC[|CLONE_NEWNET] */
   const char *cgroup_root;  /* normally /sys/fs/cgroup */
-  const char *config;       /* the file it was resolved from (the monitor re-reads it) */
 };
 
 /* Fill spec from settings and user (hostname expanded, ns flags). */
@@ -37,8 +36,6 @@ int uj_jail_spec_init(struct uj_jail_spec *spec, const struct uj_settings *s,
  * old root. On return the process runs inside the finished jail root. */
 int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err);
 
-/* argv[0] under which the monitor re-executes the userjail binary. */
-#define UJ_MONITOR_ARGV0 "userjail-mon"
 
 /* init.c — the jail's PID 1 after setup: drops its capabilities, then reaps
  * every child until killed. Never returns. */
@@ -55,11 +52,6 @@ int uj_loopback_up(struct uj_err *err);
  * /run/userjail/UID.sock. Returns once the socket accepts sessions, or -1
  * with the setup error (in which case nothing is left behind). */
 int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err);
-
-/* monitor.c — `userjail-mon` (argv[0]): the monitor re-executed in a fresh
- * address space; resolves its user again and serves. fd 3 is the report
- * pipe to the creator. Returns an exit code. */
-int uj_cmd_monitor(int argc, char **argv);
 
 /* session.c — paths of a user's state. */
 void uj_state_path(char *buf, size_t len, uid_t uid, const char *suffix);

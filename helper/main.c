@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "admin.h"
-#include "jail.h"
 #include "rootfs.h"
 
 static void usage(FILE *f)
@@ -25,9 +24,6 @@ int main(int argc, char **argv)
 {
   const char *cmd = argc > 1 ? argv[1] : NULL;
 
-  /* The jail monitor re-executes itself under this name. */
-  if (!strcmp(argv[0], UJ_MONITOR_ARGV0) && geteuid() == 0)
-    return uj_cmd_monitor(argc, argv);
 
   openlog("userjail", LOG_PID, LOG_AUTHPRIV);
   if (!cmd) {

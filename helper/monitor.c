@@ -36,7 +36,6 @@
 #include "../common/cleanup.h"
 #include "cgroup.h"
 #include "jail.h"
-#include "request.h"
 
 #define MAX_SESSIONS 4096
 
@@ -138,6 +137,8 @@ static int listen_socket(uid_t uid, struct uj_err *err)
   return steal_fd(&fd);
 }
 
+static void trim_memory(void);
+
 /* Set up cgroup + init; on failure undo everything. */
 static int start_jail(struct monitor *m, struct uj_err *err)
 {
@@ -153,6 +154,9 @@ static int start_jail(struct monitor *m, struct uj_err *err)
     uj_err_set(err, errno, "pipe");
     goto undo;
   }
+  /* Creating the cgroup went deep into the stack; drop those pages now so
+   * the init does not start with a copy of them. */
+  trim_memory();
   pid = clone3_pidfd(spec->ns_flags, &m->pidfd);
   if (pid < 0) {
     uj_err_set(err, errno, "clone jail init");
@@ -449,23 +453,6 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
   serve(&m);
 }
 
-int uj_cmd_monitor(int argc, char **argv)
-{
-  struct uj_resolved r;
-  struct uj_err err;
-
-  uj_err_clear(&err);
-  if (argc != 5 || strcmp(argv[1], "--config") != 0 || strcmp(argv[3], "--") != 0)
-    return 2;
-  if (uj_resolve(argv[2], argv[4], &r, &err) != 0) {
-    const char *m = err.msg[0] ? err.msg : "user is no longer jailed by the configuration";
-    if (write(3, m, strlen(m)) < 0)
-      return 2;
-    return 1;
-  }
-  monitor_main(&r.spec, 3);
-}
-
 int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err)
 {
   int rp[2];
@@ -500,16 +487,7 @@ int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err)
     syscall(SYS_close_range, 4, ~0U, 0);
     if (fork() != 0)
       _exit(0);
-    /* Re-execute: the long-lived monitor then carries none of the helper's
-     * dirtied stack and heap (an idle jail's memory is its cost). */
-    {
-      int self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
-      const char *argv[] = { UJ_MONITOR_ARGV0, "--config", spec->config, "--", spec->user, NULL };
-      char *const envp[] = { NULL };
-      if (self >= 0 && spec->config)
-        syscall(SYS_execveat, self, "", argv, envp, AT_EMPTY_PATH);
-    }
-    monitor_main(spec, 3); /* exec impossible: serve from this image */
+    monitor_main(spec, 3);
   }
   close(rp[1]);
   waitpid(mid, &status, 0);

@@ -42,7 +42,6 @@ int uj_resolve(const char *config, const char *user, struct uj_resolved *r, stru
   if (uj_jail_spec_init(&r->spec, r->s, r->ui.name, r->ui.u.uid, r->ui.u.gid, r->ui.home,
                         err) < 0)
     return -1;
-  r->spec.config = config;
   return 0;
 }
 

@@ -1,7 +1,5 @@
 /* The one code path from "USER wants a session" to "here is what to join",
- * used by `userjail session-open` (for pam_userjail.so) and `userjail run`;
- * and the config + passwd resolution that the jail monitor repeats when it
- * starts in a fresh process. */
+ * used by `userjail session-open` (for pam_userjail.so) and `userjail run`. */
 #ifndef UJ_REQUEST_H
 #define UJ_REQUEST_H
 
