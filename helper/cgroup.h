@@ -24,7 +24,8 @@ struct uj_cgroup {
 void uj_cgroup_init(struct uj_cgroup *cg);   /* empty value: no dirs, fds -1 */
 
 /* Create the cgroup `name` (e.g. the uid as a string) under the userjail
- * parent in every needed hierarchy, and write the limits of s. A controller
+ * parent in every needed hierarchy, and write the limits of s. On systemd
+ * hosts the caller (the jail's monitor) also moves into `.keeper`. A controller
  * that a limit needs but the host lacks is an error (never silently
  * unlimited). On failure nothing is left behind. */
 int uj_cgroup_create(const char *root, const char *name, const struct uj_settings *s,
@@ -48,7 +49,11 @@ void uj_cgroup_close(struct uj_cgroup *cg);
 
 /* Open (O_WRONLY) the cgroup.procs files of the cgroups process `pid` is in
  * now, one per relevant hierarchy, so a session process can later move
- * itself back there (logout) even from inside the jail's mount namespace. */
+ * itself back there (logout) even from inside the jail's mount namespace.
+ * On systemd hosts the delegated `.keeper` cgroup comes first: logind's scope
+ * of the session is gone once its only process joined the jail, and a
+ * process written to `.keeper` and then (if it still exists) to the scope
+ * ends up in the scope when it can, in `.keeper` otherwise. */
 int uj_cgroup_open_current(const char *root, pid_t pid, int *fds, size_t max, size_t *n,
                            struct uj_err *err);
 
