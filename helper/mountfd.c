@@ -52,33 +52,59 @@ static void fs_log(int fd, char *buf, size_t len)
   }
 }
 
+static int fs_fail(int fc, int e, const char *what, const char *key, struct uj_err *err)
+{
+  char log[256];
+  fs_log(fc, log, sizeof log);
+  return uj_err_set(err, e, "%s %s%s%s", what, key, *log ? ": " : "", log);
+}
+
+int uj_fs_context(const char *fstype, struct uj_err *err)
+{
+  int fc = sys_fsopen(fstype, FSOPEN_CLOEXEC);
+  if (fc < 0)
+    return uj_err_set(err, errno, "fsopen %s", fstype);
+  return fc;
+}
+
+int uj_fs_set(int fc, const char *key, const char *value, struct uj_err *err)
+{
+  int r = value ? sys_fsconfig(fc, FSCONFIG_SET_STRING, key, value, 0)
+                : sys_fsconfig(fc, FSCONFIG_SET_FLAG, key, NULL, 0);
+  return r < 0 ? fs_fail(fc, errno, "option", key, err) : 0;
+}
+
+int uj_fs_set_fd(int fc, const char *key, int fd, struct uj_err *err)
+{
+  if (sys_fsconfig(fc, FSCONFIG_SET_FD, key, NULL, fd) < 0)
+    return fs_fail(fc, errno, "option", key, err);
+  return 0;
+}
+
+int uj_fs_create(int fc, unsigned attrs, struct uj_err *err)
+{
+  int m;
+  if (sys_fsconfig(fc, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return fs_fail(fc, errno, "create", "filesystem", err);
+  m = sys_fsmount(fc, FSMOUNT_CLOEXEC, attrs);
+  if (m < 0)
+    return uj_err_set(err, errno, "fsmount");
+  return m;
+}
+
 int uj_fs_new(const char *fstype, const char *const *opts, unsigned attrs, struct uj_err *err)
 {
-  cleanup_close int fc = sys_fsopen(fstype, FSOPEN_CLOEXEC);
-  char log[256];
+  cleanup_close int fc = uj_fs_context(fstype, err);
   int m;
 
   if (fc < 0)
-    return uj_err_set(err, errno, "fsopen %s", fstype);
-  for (size_t i = 0; opts && opts[i]; i += 2) {
-    const char *k = opts[i], *v = opts[i + 1];
-    int r = v ? sys_fsconfig(fc, FSCONFIG_SET_STRING, k, v, 0)
-              : sys_fsconfig(fc, FSCONFIG_SET_FLAG, k, NULL, 0);
-    if (r < 0) {
-      int e = errno;
-      fs_log(fc, log, sizeof log);
-      return uj_err_set(err, e, "%s option %s%s%s%s%s", fstype, k, v ? "=" : "", v ? v : "",
-                        *log ? " " : "", log);
-    }
-  }
-  if (sys_fsconfig(fc, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-    int e = errno;
-    fs_log(fc, log, sizeof log);
-    return uj_err_set(err, e, "create %s%s%s", fstype, *log ? " " : "", log);
-  }
-  m = sys_fsmount(fc, FSMOUNT_CLOEXEC, attrs);
+    return -1;
+  for (size_t i = 0; opts && opts[i]; i += 2)
+    if (uj_fs_set(fc, opts[i], opts[i + 1], err) < 0)
+      return uj_err_prefix(err, "%s", fstype);
+  m = uj_fs_create(fc, attrs, err);
   if (m < 0)
-    return uj_err_set(err, errno, "fsmount %s", fstype);
+    return uj_err_prefix(err, "%s", fstype);
   return m;
 }
 

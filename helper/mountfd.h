@@ -21,6 +21,15 @@
  * (value NULL for a flag), e.g. {"size","64M","mode","1777",NULL}. */
 int uj_fs_new(const char *fstype, const char *const *opts, unsigned attrs, struct uj_err *err);
 
+/* The same in steps, for filesystems that take fds (overlayfs layers):
+ * open a context, set options, then create the detached mount. Errors carry
+ * the filesystem's own explanation from the context's log. A failed
+ * uj_fs_set_fd leaves err->code at the errno, so callers can fall back. */
+int uj_fs_context(const char *fstype, struct uj_err *err);
+int uj_fs_set(int fc, const char *key, const char *value, struct uj_err *err);
+int uj_fs_set_fd(int fc, const char *key, int fd, struct uj_err *err);
+int uj_fs_create(int fc, unsigned attrs, struct uj_err *err);
+
 /* Detached copy of the mount tree at src_fd (an O_PATH fd), recursive or not,
  * with attrs set on every mount of it and propagation private. */
 int uj_bind_clone(int src_fd, bool recursive, unsigned attrs, struct uj_err *err);

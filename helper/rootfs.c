@@ -18,11 +18,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/mount.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -32,43 +30,15 @@
 #define STATE_PARENT "/var/lib"
 #define STATE_NAME "userjail"
 
-static int sys_fsopen(const char *fs, unsigned flags)
-{
-  return (int) syscall(SYS_fsopen, fs, flags);
-}
-static int sys_fsconfig(int fd, unsigned cmd, const char *key, const void *val, int aux)
-{
-  return (int) syscall(SYS_fsconfig, fd, cmd, key, val, aux);
-}
-static int sys_fsmount(int fd, unsigned flags, unsigned attrs)
-{
-  return (int) syscall(SYS_fsmount, fd, flags, attrs);
-}
-
-/* overlayfs explains a refusal in the fs_context log; add it to the error. */
-static int overlay_err(int fc, int e, const char *what, struct uj_err *err)
-{
-  char log[256] = "";
-  ssize_t n = read(fc, log, sizeof log - 1);
-  if (n > 0) {
-    log[n] = '\0';
-    if (log[n - 1] == '\n')
-      log[n - 1] = '\0';
-  } else {
-    log[0] = '\0';
-  }
-  return uj_err_set(err, e, "overlay %s%s%s", what, *log ? ": " : "", log);
-}
-
 /* Give a layer to the fs_context by fd; by /proc/self/fd path when
  * by_path (kernels before 6.13 reject FSCONFIG_SET_FD for layers). */
-static int set_layer(int fc, const char *key, int fd, bool by_path)
+static int set_layer(int fc, const char *key, int fd, bool by_path, struct uj_err *err)
 {
   char p[64];
   if (!by_path)
-    return sys_fsconfig(fc, FSCONFIG_SET_FD, key, NULL, fd);
+    return uj_fs_set_fd(fc, key, fd, err);
   snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
-  return sys_fsconfig(fc, FSCONFIG_SET_STRING, strcmp(key, "lowerdir+") ? key : "lowerdir", p, 0);
+  return uj_fs_set(fc, strcmp(key, "lowerdir+") ? key : "lowerdir", p, err);
 }
 
 static int overlay_mount(int lower, int upper, int work, struct uj_err *err)
@@ -87,30 +57,28 @@ static int overlay_mount(int lower, int upper, int work, struct uj_err *err)
 
   for (int attempt = 0; attempt < 2; attempt++) {
     size_t i;
-    fc = sys_fsopen("overlay", FSOPEN_CLOEXEC);
+    fc = uj_fs_context("overlay", err);
     if (fc < 0)
-      return uj_err_set(err, errno, "overlay: fsopen (is the overlay module available?)");
+      return uj_err_prefix(err, "overlay (is the overlay module available?)");
     for (i = 0; i < 3; i++)
-      if (set_layer(fc, keys[i], fds[i], by_path) < 0)
+      if (set_layer(fc, keys[i], fds[i], by_path, err) < 0)
         break;
     if (i == 3)
       break;
-    if (attempt == 0 && i == 0 && errno == EINVAL) {
+    if (attempt == 0 && i == 0 && err->code == EINVAL) {
       close(fc); /* no fd layers on this kernel: start over with paths */
       fc = -1;
       by_path = true;
       continue;
     }
-    return overlay_err(fc, errno, keys[i], err);
+    return uj_err_prefix(err, "overlay");
   }
   for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
-    if (sys_fsconfig(fc, FSCONFIG_SET_STRING, opts[i][0], opts[i][1], 0) < 0)
-      return overlay_err(fc, errno, opts[i][0], err);
-  if (sys_fsconfig(fc, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return overlay_err(fc, errno, "create", err);
-  m = sys_fsmount(fc, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    if (uj_fs_set(fc, opts[i][0], opts[i][1], err) < 0)
+      return uj_err_prefix(err, "overlay");
+  m = uj_fs_create(fc, UJ_ATTR_SAFE, err);
   if (m < 0)
-    return uj_err_set(err, errno, "overlay: fsmount");
+    return uj_err_prefix(err, "overlay");
   return m;
 }
 
