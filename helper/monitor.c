@@ -2,9 +2,9 @@
  * login of a user, and:
  *   - creates the user's cgroup (cgroup.c) and clones the jail init into it
  *     with the new namespaces; the init builds the root (mounts.c);
- *   - listens on /run/userjail/UID.sock and counts sessions: one connection
- *     per session, so a session whose process is killed still ends when the
- *     kernel closes its socket;
+ *   - listens on /run/userjail/UID.sock and counts sessions: a connection and
+ *     a pidfd of the session process each, so a session whose process is
+ *     killed still ends (struct session says why both);
  *   - when the last session ends (on_logout = kill), on `userjail stop`, or
  *     when the init dies: kills the init (the kernel then kills everything
  *     in the pid namespace), empties and removes the cgroup, removes the
@@ -15,14 +15,14 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <inttypes.h>
+#include <linux/sched.h>
 #include <malloc.h>
+#include <stdbool.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
