@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,20 +98,29 @@ int uj_cmd_stop(int argc, char **argv)
 {
   struct uj_err err;
   struct passwd *pw;
+  uid_t uid = 0;
   cleanup_close int c = -1;
   char cmd = UJ_CMD_STOP, buf[16];
   struct pollfd p;
 
   if (argc != 2) {
-    fprintf(stderr, "usage: userjail stop USER\n");
+    fprintf(stderr, "usage: userjail stop USER|UID\n");
     return 2;
   }
+  /* A uid stops the jail of a user deleted while it lingered. */
   pw = getpwnam(argv[1]);
-  if (!pw) {
-    fprintf(stderr, "userjail stop: unknown user '%s'\n", argv[1]);
-    return 1;
+  if (pw) {
+    uid = pw->pw_uid;
+  } else {
+    char *end;
+    unsigned long v = strtoul(argv[1], &end, 10);
+    if (!*argv[1] || *end || v == 0 || v > UINT32_MAX - 1) {
+      fprintf(stderr, "userjail stop: unknown user '%s'\n", argv[1]);
+      return 1;
+    }
+    uid = (uid_t) v;
   }
-  c = uj_jail_connect(pw->pw_uid, &err);
+  c = uj_jail_connect(uid, &err);
   if (c < 0) {
     if (err.code == ENOENT) {
       fprintf(stderr, "userjail stop: %s has no jail\n", argv[1]);
@@ -119,15 +129,15 @@ int uj_cmd_stop(int argc, char **argv)
     /* A socket without a monitor: the monitor died. Clean what it left. */
     struct uj_cgroup cg;
     char name[32], path[108];
-    int lock = uj_lock_user(pw->pw_uid, false, &err);
-    snprintf(name, sizeof name, "%u", (unsigned) pw->pw_uid);
+    int lock = uj_lock_user(uid, false, &err);
+    snprintf(name, sizeof name, "%u", (unsigned) uid);
     uj_cgroup_init(&cg);
     if (uj_cgroup_open(UJ_CGROUP_ROOT, name, &cg, &err) == 0 &&
         uj_cgroup_destroy(&cg, 5000, &err) < 0)
       fprintf(stderr, "userjail stop: %s: %s\n", argv[1], err.msg);
-    uj_state_path(path, sizeof path, pw->pw_uid, ".sock");
+    uj_state_path(path, sizeof path, uid, ".sock");
     unlink(path);
-    uj_unlock_user(lock, pw->pw_uid, true);
+    uj_unlock_user(lock, uid, true);
     printf("removed the remains of %s's jail\n", argv[1]);
     return 0;
   }

@@ -82,6 +82,25 @@ rc=$?
 if [ "$rc" -ne 0 ] && grep -q "other-owned.conf" <<<"$out"; then pass "check-config: non-root-owned file refused"
 else fail "check-config: non-root-owned file refused" "rc=$rc" "$out"; fi
 
+# A user deleted while their jail lingers: `userjail stop UID` ends it.
+uj_conf_basic 'on_logout = "linger";'
+D=$(uj_new_user)
+uj_user_create "$D"
+duid=$(uj_uid "$D")
+"$UJ_HELPER" run --config "$UJ_CONF" "$D" -- true
+check "linger jail of a soon-deleted user is up" test -n "$(uj_state_files "$duid")"
+userdel "$D" >/dev/null 2>&1
+out=$("$UJ_HELPER" stop "$D" 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "unknown user" <<<"$out"; then pass "stop by name of a deleted user: clear error"
+else fail "stop by name of a deleted user: clear error" "rc=$rc" "$out"; fi
+check "stop by uid of a deleted user succeeds" "$UJ_HELPER" stop "$duid"
+if wait_until 5 sh -c "[ -z \"\$(ls /run/userjail/$duid.* 2>/dev/null)\" ] && [ -z \"\$(pgrep -u $duid)\" ] && [ ! -d /sys/fs/cgroup/pids/userjail/$duid ]"; then
+  pass "stop by uid: no process, state or cgroup left"
+else fail "stop by uid: no process, state or cgroup left" "$(ls /run/userjail/$duid.* 2>&1; pgrep -a -u $duid)"; fi
+rm -rf "/home/$D"
+uj_conf_basic
+
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 uj_summary
