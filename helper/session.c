@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -112,6 +113,11 @@ int uj_jail_connect(uid_t uid, struct uj_err *err)
   uj_state_path(sa.sun_path, sizeof sa.sun_path, uid, ".sock");
   if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
     return uj_err_set(err, errno, "connect %s", sa.sun_path);
+  /* A monitor that stopped answering must not hang a login (the module
+   * gives up after 30 s anyway) or `userjail list` forever. */
+  struct timeval tv = { .tv_sec = 10 };
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   return steal_fd(&fd);
 }
 
