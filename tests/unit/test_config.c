@@ -192,11 +192,9 @@ static void test_full_config(void **state)
   uj_config_free(c);
 }
 
-static void test_builtin_defaults(void **state)
+/* The documented defaults of every setting (userjail.conf(5)). */
+static void assert_builtin_defaults(const struct uj_settings *d)
 {
-  (void) state;
-  struct uj_config *c = parse_ok("");
-  const struct uj_settings *d = &c->defaults;
   assert_string_equal(d->hostname, "jail-%u");
   assert_int_equal(d->tmp_size, 256ull << 20);
   assert_int_equal(d->pids_max, 512);
@@ -208,6 +206,14 @@ static void test_builtin_defaults(void **state)
   assert_null(d->rootfs);
   assert_int_equal(d->upper, UJ_UPPER_EPHEMERAL);
   assert_int_equal(d->n_binds, 0);
+}
+
+static void test_builtin_defaults(void **state)
+{
+  (void) state;
+  struct uj_config *c = parse_ok("");
+  const struct uj_settings *d = &c->defaults;
+  assert_builtin_defaults(d);
   assert_int_equal(c->n_rules, 0);
   assert_int_equal(c->n_exempt, 0);
   const char *g[] = { "users" };
@@ -729,17 +735,7 @@ static void test_shipped_conf(void **state)
 
   /* the built-in defaults, and exactly one rule: group jailed */
   const struct uj_settings *d = &c->defaults;
-  assert_string_equal(d->hostname, "jail-%u");
-  assert_int_equal(d->tmp_size, 256ull << 20);
-  assert_int_equal(d->pids_max, 512);
-  assert_int_equal(d->memory_max, 1ull << 30);
-  assert_true(d->cpu == 1.0);
-  assert_int_equal(d->on_logout, UJ_LOGOUT_KILL);
-  assert_int_equal(d->on_error, UJ_ONERR_DENY);
-  assert_int_equal(d->network, UJ_NET_HOST);
-  assert_null(d->rootfs);
-  assert_int_equal(d->upper, UJ_UPPER_EPHEMERAL);
-  assert_int_equal(d->n_binds, 0);
+  assert_builtin_defaults(d);
   assert_int_equal(c->n_exempt, 0);
   assert_int_equal(c->n_rules, 1);
 
