@@ -16,13 +16,17 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs libconfig libcap)
 HARDEN    = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fstack-clash-protection
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter $(HARDEN) $(PKG_CFLAGS) \
+# Includes are written from the top of their tree: "common/err.h",
+# "cgroup/cgroup.h" (helper/), "pam_module/client.h".
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter $(HARDEN) $(PKG_CFLAGS) -I. -Ihelper \
             -DUJ_HELPER_PATH='"$(SBINDIR)/userjail"' -D_GNU_SOURCE
 LDHARDEN  = -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 
 B = build
 COMMON_SRC = $(wildcard common/*.c)
-HELPER_SRC = $(wildcard helper/*.c)
+# helper/ has one folder per concern (README "Where things are").
+HELPER_SRC = $(sort $(shell find helper -name '*.c'))
+HELPER_HDR = $(shell find helper -name '*.h')
 MODULE_SRC = $(wildcard pam_module/*.c)
 HELPER_LIB_SRC = $(filter-out helper/main.c,$(HELPER_SRC))
 
@@ -32,10 +36,12 @@ COMMON_OBJ     = $(COMMON_SRC:%.c=$(B)/pie/%.o)
 HELPER_OBJ     = $(HELPER_SRC:%.c=$(B)/pie/%.o)
 HELPER_LIB_OBJ = $(HELPER_LIB_SRC:%.c=$(B)/pie/%.o)
 
-UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+# tests/unit mirrors the source tree: tests/unit/cgroup/test_cgroup.c tests
+# helper/cgroup/, tests/unit/common/ tests common/.
+UNIT_SRC  = $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all install uninstall check check-unit check-integration check-vm bench demo clean
+.PHONY: all install uninstall check check-unit check-integration check-vm check-vm-cgroup2 check-vm-systemd bench demo clean
 
 all: $(B)/pam_userjail.so $(B)/userjail
 
@@ -54,7 +60,7 @@ $(B)/pic/%.o: %.c $(wildcard common/*.h pam_module/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 
-$(B)/pie/%.o: %.c $(wildcard common/*.h helper/*.h)
+$(B)/pie/%.o: %.c $(wildcard common/*.h) $(HELPER_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIE -c $< -o $@
 
@@ -68,7 +74,7 @@ $(B)/userjail: $(HELPER_OBJ) $(COMMON_OBJ)
 
 $(B)/tests/%: tests/unit/%.c $(HELPER_LIB_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIE -Ihelper -Icommon -pie -o $@ $< $(HELPER_LIB_OBJ) $(COMMON_OBJ) \
+	$(CC) $(CFLAGS) -fPIE -pie -o $@ $< $(HELPER_LIB_OBJ) $(COMMON_OBJ) \
 	  $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 install: all
@@ -102,8 +108,15 @@ check-unit: $(UNIT_BIN)
 check-integration: all
 	tests/integration/run-all.sh
 
+# check-vm = both VMs: the busybox cgroup2 guest, then the systemd guest.
 check-vm: all
 	tests/vm/run.sh
+
+check-vm-cgroup2: all
+	UJ_VM_SYSTEMD=0 tests/vm/run.sh
+
+check-vm-systemd: all
+	tests/vm-systemd/run.sh
 
 bench: all
 	bench/run.sh

@@ -1,4 +1,4 @@
-#include "enter.h"
+#include "common/enter.h"
 
 #include <errno.h>
 #include <fcntl.h>

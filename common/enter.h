@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "proto.h"
+#include "common/err.h"
+#include "common/proto.h"
 
 struct uj_joined {
   int session_fd;                 /* held open for the session's lifetime */

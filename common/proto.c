@@ -1,4 +1,4 @@
-#include "proto.h"
+#include "common/proto.h"
 
 #include <errno.h>
 #include <string.h>

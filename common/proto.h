@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "common/err.h"
 
 #define UJ_PROTO_MAGIC 0x756a3031u /* "uj01" */
 #define UJ_MAX_FDS 16

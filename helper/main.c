@@ -5,8 +5,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "rootfs.h"
+#include "cli/cli.h"
+#include "image/image.h"
 
 static void usage(FILE *f)
 {

@@ -1,4 +1,5 @@
-#include "client.h"
+#include "pam_module/client.h"
+#include "common/timeouts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,10 +10,6 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* How long a login waits for the helper (it may be queued behind another
- * login of the same user that is creating the jail). */
-#define HELPER_TIMEOUT_SEC 30
 
 int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
                          struct uj_err *err)
@@ -74,7 +71,7 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
   int sv[2];
   pid_t pid;
   struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
-  struct timeval tv = { .tv_sec = HELPER_TIMEOUT_SEC };
+  struct timeval tv = { .tv_sec = UJ_TIMEOUT_HELPER_S };
   int status = 0, r;
 
   *nfds = 0;
@@ -100,7 +97,7 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
   if (r < 0 && (err->code == EAGAIN || err->code == EWOULDBLOCK)) {
     kill(pid, SIGKILL);
     uj_err_set(err, ETIMEDOUT, "helper %s did not answer within %d s", a->helper,
-               HELPER_TIMEOUT_SEC);
+               UJ_TIMEOUT_HELPER_S);
   }
   close(sv[0]);
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

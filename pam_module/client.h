@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "../common/err.h"
-#include "../common/proto.h"
+#include "common/err.h"
+#include "common/proto.h"
 
 struct uj_module_args {
   const char *config;   /* NULL: helper default */

@@ -12,8 +12,8 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "../common/enter.h"
-#include "client.h"
+#include "common/enter.h"
+#include "pam_module/client.h"
 
 #define DATA_KEY "pam_userjail_session"
 /* Built with -fvisibility=hidden; module.map also limits the exports. */

@@ -83,12 +83,14 @@ copy_bin() {
   done
 }
 
-# helper/cgroup.c's unit test, built on its own (it needs only cgroup.c and
-# err.c) so the VM smoke test does not depend on the rest of the tree.
+# helper/cgroup's unit test, built on its own (it needs only helper/cgroup/,
+# the safe opener and err.c) so the VM smoke test does not depend on the rest
+# of the tree.
 CMOCKA_LIBS=$(pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 "$CC" -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
-  -I"$ROOT/helper" -I"$ROOT/common" -o "$WORK/test_cgroup" \
-  "$ROOT/tests/unit/test_cgroup.c" "$ROOT"/helper/cgroup*.c "$ROOT/common/err.c" $CMOCKA_LIBS \
+  -I"$ROOT" -I"$ROOT/helper" -o "$WORK/test_cgroup" \
+  "$ROOT/tests/unit/cgroup/test_cgroup.c" "$ROOT"/helper/cgroup/*.c "$ROOT/helper/fs/safefs.c" \
+  "$ROOT/common/err.c" $CMOCKA_LIBS \
   || die "cannot build the cgroup unit test"
 copy_bin "$WORK/test_cgroup" /tests/test_cgroup
 "$CC" -static -O2 -Wall -Wextra -Werror -o "$R/usr/bin/vmtool" "$VMDIR/vmtool.c" \

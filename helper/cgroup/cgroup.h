@@ -1,0 +1,60 @@
+/* Per-user cgroups: where every quota is written. Works on cgroup v2
+ * (unified) and v1/hybrid, detected at run time from the layout under
+ * `root` (normally /sys/fs/cgroup; a temporary tree in unit tests). */
+#ifndef UJ_CGROUP_H
+#define UJ_CGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "config/config.h"
+
+#define UJ_CGROUP_ROOT "/sys/fs/cgroup"
+#define UJ_CGROUP_MAXDIRS 4
+
+struct uj_cgroup {
+  int version;                       /* 1 or 2 */
+  size_t n;                          /* directories in use (v2: 1, v1: one per controller) */
+  char *dirs[UJ_CGROUP_MAXDIRS];     /* absolute path of the user's cgroup in each hierarchy */
+  int procs_fds[UJ_CGROUP_MAXDIRS];  /* cgroup.procs of each, opened O_WRONLY|O_CLOEXEC */
+};
+
+void uj_cgroup_init(struct uj_cgroup *cg);   /* empty value: no dirs, fds -1 */
+
+/* Create the cgroup `name` (e.g. the uid as a string) under the userjail
+ * parent in every needed hierarchy, and write the limits of s. On systemd
+ * hosts the caller (the jail's monitor) also moves into `.keeper`. A controller
+ * that a limit needs but the host lacks is an error (never silently
+ * unlimited). On failure nothing is left behind. */
+int uj_cgroup_create(const char *root, const char *name, const struct uj_settings *s,
+                     struct uj_cgroup *cg, struct uj_err *err);
+
+/* Find the existing cgroup `name` (for list/stop); fds are opened too. */
+int uj_cgroup_open(const char *root, const char *name, struct uj_cgroup *cg, struct uj_err *err);
+
+/* Move process `pid` into the cgroup (every hierarchy). */
+int uj_cgroup_attach(const struct uj_cgroup *cg, pid_t pid, struct uj_err *err);
+
+/* pids in use and memory in use (bytes). */
+int uj_cgroup_usage(const struct uj_cgroup *cg, uint64_t *pids, uint64_t *mem, struct uj_err *err);
+
+/* Kill what is left in it, wait up to timeout_ms for it to empty, remove
+ * the directories. Closes the fds. */
+int uj_cgroup_destroy(struct uj_cgroup *cg, int timeout_ms, struct uj_err *err);
+
+/* Release memory and fds without touching the cgroup. */
+void uj_cgroup_close(struct uj_cgroup *cg);
+
+/* Open (O_WRONLY) the cgroup.procs files of the cgroups process `pid` is in
+ * now, one per relevant hierarchy, so a session process can later move
+ * itself back there (logout) even from inside the jail's mount namespace.
+ * On systemd hosts the delegated `.keeper` cgroup comes first: logind's scope
+ * of the session is gone once its only process joined the jail, and a
+ * process written to `.keeper` and then (if it still exists) to the scope
+ * ends up in the scope when it can, in `.keeper` otherwise. */
+int uj_cgroup_open_current(const char *root, pid_t pid, int *fds, size_t max, size_t *n,
+                           struct uj_err *err);
+
+#endif

@@ -1,0 +1,161 @@
+/* `userjail session-open` (for the PAM module) and `userjail run`: both go
+ * through uj_request_jail and, for run, the same uj_enter() the module
+ * uses. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/enter.h"
+#include "cli/cli.h"
+#include "jail/request.h"
+
+/* The socket to the PAM module is fd 3 (see pam_module/client.c). */
+#define MODULE_FD 3
+
+int uj_cmd_session_open(int argc, char **argv)
+{
+  const char *config = NULL, *user = NULL;
+  struct uj_join_msg msg;
+  struct uj_err err;
+  int fds[UJ_MAX_FDS];
+  size_t nfds = 0;
+  struct stat st;
+  int rc;
+
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--config") && i + 1 < argc)
+      config = argv[++i];
+    else if (!strcmp(argv[i], "--") && i + 1 < argc)
+      user = argv[++i];
+  }
+  if (!user || fstat(MODULE_FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+    fprintf(stderr, "userjail session-open: for pam_userjail.so only\n");
+    return 2;
+  }
+  if (chdir("/") < 0)
+    return 1;
+  uj_request_jail(config, user, getppid(), &msg, fds, &nfds);
+  rc = uj_send_fds(MODULE_FD, &msg, sizeof msg, fds, nfds, &err) < 0 ? 1 : 0;
+  return rc;
+}
+
+static void child_exec(const struct passwd *pw, char **cmd) __attribute__((noreturn));
+static void child_exec(const struct passwd *pw, char **cmd)
+{
+  const char *term = getenv("TERM");
+  char *env[8];
+  char home[4200], user[300], logname[300], shell[4200], termv[300];
+  int n = 0;
+
+  snprintf(home, sizeof home, "HOME=%s", pw->pw_dir);
+  snprintf(user, sizeof user, "USER=%s", pw->pw_name);
+  snprintf(logname, sizeof logname, "LOGNAME=%s", pw->pw_name);
+  snprintf(shell, sizeof shell, "SHELL=%s", pw->pw_shell);
+  env[n++] = home;
+  env[n++] = user;
+  env[n++] = logname;
+  env[n++] = shell;
+  env[n++] = "PATH=/usr/local/bin:/usr/bin:/bin";
+  if (term) {
+    snprintf(termv, sizeof termv, "TERM=%s", term);
+    env[n++] = termv;
+  }
+  env[n] = NULL;
+  if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+      setuid(pw->pw_uid) < 0) {
+    perror("userjail run: drop privileges");
+    _exit(126);
+  }
+  if (chdir(pw->pw_dir) < 0 && chdir("/") < 0)
+    _exit(126);
+  environ = env;
+  execvp(cmd[0], cmd);
+  fprintf(stderr, "userjail run: %s: %s\n", cmd[0], strerror(errno));
+  _exit(127);
+}
+
+int uj_cmd_run(int argc, char **argv)
+{
+  const char *config = NULL, *user = NULL;
+  char **cmd = NULL;
+  struct uj_join_msg msg;
+  struct uj_joined j;
+  struct uj_err err;
+  struct passwd *pw;
+  int fds[UJ_MAX_FDS];
+  size_t nfds = 0;
+  int status = 0;
+  pid_t pid;
+
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      printf("usage: userjail run [--config FILE] USER -- CMD [ARG...]\n");
+      return 0;
+    } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+      config = argv[++i];
+    } else if (!strcmp(argv[i], "--")) {
+      cmd = argv + i + 1;
+      break;
+    } else if (!user && argv[i][0] != '-') {
+      user = argv[i];
+    } else {
+      fprintf(stderr, "userjail run: unexpected argument '%s'\n", argv[i]);
+      return 2;
+    }
+  }
+  if (!user || !cmd || !cmd[0]) {
+    fprintf(stderr, "usage: userjail run [--config FILE] USER -- CMD [ARG...]\n");
+    return 2;
+  }
+  pw = getpwnam(user);
+  if (!pw) {
+    fprintf(stderr, "userjail run: unknown user '%s'\n", user);
+    return 1;
+  }
+  uj_request_jail(config, user, getpid(), &msg, fds, &nfds);
+  switch (msg.status) {
+  case UJ_STATUS_JAILED:
+    break;
+  case UJ_STATUS_IGNORE:
+    fprintf(stderr, "userjail run: %s is not jailed by %s\n", user,
+            config ? config : "/etc/security/userjail.conf");
+    return 1;
+  default:
+    fprintf(stderr, "userjail run: %s: %s\n", user, msg.msg);
+    return 1;
+  }
+  if (uj_enter(&msg, fds, nfds, &j, &err) < 0) {
+    fprintf(stderr, "userjail run: %s: %s\n", user, err.msg);
+    return 1;
+  }
+  pid = fork();
+  if (pid < 0) {
+    perror("userjail run: fork");
+    uj_leave(&j);
+    return 1;
+  }
+  if (pid == 0) {
+    /* Like sshd's session child: only stdio reaches the command. */
+    syscall(SYS_close_range, 3, ~0U, 0);
+    child_exec(pw, cmd);
+  }
+  /* Like a login's session process: wait, then end the session. */
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  uj_leave(&j);
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}

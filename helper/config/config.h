@@ -1,0 +1,101 @@
+/* Configuration: the libconfig file (/etc/security/userjail.conf), its
+ * validation, and the policy decision "is this user jailed, and how".
+ * Parsing lives in config.c, matching in policy.c; neither makes a syscall
+ * beyond reading the file, so both are unit-tested directly. */
+#ifndef UJ_CONFIG_H
+#define UJ_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+
+#define UJ_DEFAULT_CONFIG "/etc/security/userjail.conf"
+
+enum uj_on_logout { UJ_LOGOUT_KILL = 0, UJ_LOGOUT_LINGER = 1 };
+enum uj_on_error { UJ_ONERR_DENY = 0, UJ_ONERR_ALLOW = 1 };
+enum uj_network { UJ_NET_HOST = 0, UJ_NET_NONE = 1 };
+enum uj_upper { UJ_UPPER_EPHEMERAL = 0, UJ_UPPER_PERSISTENT = 1 };
+
+struct uj_bind {
+  char *source;       /* absolute host path */
+  char *dest;         /* absolute path inside the jail */
+  bool rw;            /* default read-only */
+  bool optional;      /* a missing source is skipped instead of failing */
+  int line;           /* config line, for messages */
+};
+
+/* Everything a jail is built from. `defaults` holds the top-level values;
+ * every rule starts as a copy of them and overrides what it names. */
+struct uj_settings {
+  char *hostname;            /* pattern: %u user name, %U uid, %% percent */
+  uint64_t tmp_size;         /* bytes, size of /tmp, /var/tmp, /dev/shm each */
+  uint64_t pids_max;         /* 0 = unlimited */
+  uint64_t memory_max;       /* bytes, 0 = unlimited */
+  double cpu;                /* fraction of one CPU, 0 = unlimited */
+  enum uj_on_logout on_logout;
+  enum uj_on_error on_error;
+  enum uj_network network;
+  char *rootfs;              /* NULL = "host"; else absolute image directory */
+  enum uj_upper upper;       /* for rootfs images */
+  struct uj_bind *binds;
+  size_t n_binds;
+};
+
+struct uj_rule {
+  char **match;              /* "name", "@group", "uid:LOW-HIGH" */
+  size_t n_match;
+  struct uj_settings s;
+  int line;
+};
+
+struct uj_config {
+  char *path;
+  struct uj_settings defaults;
+  char **exempt;             /* same pattern syntax as match */
+  size_t n_exempt;
+  struct uj_rule *rules;
+  size_t n_rules;
+};
+
+/* Collected problems, each already formatted as "FILE:LINE: message". */
+struct uj_diags {
+  char **items;
+  size_t n;
+};
+void uj_diags_free(struct uj_diags *d);
+
+/* The user as the policy sees it (filled from passwd/group by the caller). */
+struct uj_user {
+  const char *name;
+  uid_t uid;
+  gid_t gid;
+  const char *home;
+  const char *shell;
+  const char *const *groups; /* names of primary and supplementary groups */
+  size_t n_groups;
+};
+
+/* Parse and validate `text` as if read from `path` (path used in messages).
+ * Every problem is appended to diags. Returns 0 and *out when the config is
+ * usable (no diagnostics), -1 otherwise (err holds the first problem). */
+int uj_config_parse_string(const char *text, const char *path, struct uj_config **out,
+                           struct uj_diags *diags, struct uj_err *err);
+
+/* Read `path`, refusing it unless it is a regular file owned by root and not
+ * writable by group or others, then parse as above. */
+int uj_config_load(const char *path, struct uj_config **out, struct uj_diags *diags,
+                   struct uj_err *err);
+
+void uj_config_free(struct uj_config *c);
+
+/* Policy: the settings that apply to `u`, or NULL when the user is not
+ * jailed (root, exempt, or no rule matches). First matching rule wins. */
+const struct uj_settings *uj_policy_for(const struct uj_config *c, const struct uj_user *u);
+
+/* Does a single pattern ("alice", "@staff", "uid:1000-1999") match u? */
+bool uj_pattern_matches(const char *pattern, const struct uj_user *u);
+
+#endif

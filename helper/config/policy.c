@@ -1,0 +1,57 @@
+/* The policy decision: is this user jailed, and with which settings.
+ * Patterns were validated when the config was parsed; a malformed one that
+ * reaches here anyway (a hand-built config) simply never matches. */
+#include "config/config.h"
+
+#include <string.h>
+
+#include "util/text.h"
+
+bool uj_pattern_matches(const char *pattern, const struct uj_user *u)
+{
+  if (!pattern || !u || !pattern[0])
+    return false;
+
+  if (strncmp(pattern, "uid:", 4) == 0) {
+    uid_t lo, hi;
+    if (uj_parse_uid_range(pattern + 4, &lo, &hi) < 0)
+      return false;
+    return u->uid >= lo && u->uid <= hi;
+  }
+
+  if (pattern[0] == '@') {
+    const char *g = pattern + 1;
+    if (!g[0])
+      return false;
+    for (size_t i = 0; i < u->n_groups; i++)
+      if (u->groups[i] && strcmp(u->groups[i], g) == 0)
+        return true;
+    return false;
+  }
+
+  return u->name && strcmp(u->name, pattern) == 0;
+}
+
+static bool any_matches(char *const *patterns, size_t n, const struct uj_user *u)
+{
+  for (size_t i = 0; i < n; i++)
+    if (uj_pattern_matches(patterns[i], u))
+      return true;
+  return false;
+}
+
+const struct uj_settings *uj_policy_for(const struct uj_config *c, const struct uj_user *u)
+{
+  if (!c || !u)
+    return NULL;
+  /* root is never jailed, whatever the config says: a broken rule must not
+   * lock the administrator out of the machine */
+  if (u->uid == 0)
+    return NULL;
+  if (any_matches(c->exempt, c->n_exempt, u))
+    return NULL;
+  for (size_t i = 0; i < c->n_rules; i++)
+    if (any_matches(c->rules[i].match, c->rules[i].n_match, u))
+      return &c->rules[i].s;
+  return NULL;
+}

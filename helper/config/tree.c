@@ -1,0 +1,634 @@
+/* The configuration as libconfig hands it over: walk the tree, validate
+ * every value, and build struct uj_config (top-level defaults, exempt list,
+ * rules that start as copies of the defaults). Every problem is reported
+ * through cfg_diag with its line, and walking goes on, so one run lists all
+ * of them. Reading the file and checking the raw text before libconfig sees
+ * it is config_load.c; matching users against the result is policy.c. */
+#include "config/config.h"
+
+#include <ctype.h>
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/parse.h"
+#include "util/text.h"
+
+#define PIDS_LIMIT 4194304 /* PID_MAX_LIMIT: the largest pids.max the kernel takes */
+#define CPU_MIN 0.05
+#define CPU_MAX 1024.0
+#define PIDS_RANGE "an integer from 1 to 4194304, or \"unlimited\""
+#define CPU_RANGE "a number from 0.05 to 1024, or \"unlimited\""
+#define DANGEROUS_LIST "(/, /proc, /sys, /dev)"
+#define PATTERN_HELP "(use NAME, @GROUP or uid:LOW-HIGH)"
+
+static int lineof(const config_setting_t *st)
+{
+  return (int) config_setting_source_line(st);
+}
+
+/* Config values quoted in messages go to terminals and syslog: show control
+ * characters escaped and cut very long values. */
+static const char *shown(const char *v, char *buf, size_t len)
+{
+  size_t o = 0;
+
+  for (; *v && o + 8 < len; v++) {
+    unsigned char c = (unsigned char) *v;
+    if (c < 0x20 || c == 0x7f || c == '\\')
+      o += (size_t) snprintf(buf + o, len - o, "\\x%02x", c);
+    else
+      buf[o++] = (char) c;
+  }
+  if (*v)
+    memcpy(buf + o, "...", 4);
+  else
+    buf[o] = '\0';
+  return buf;
+}
+#define SHOW(v) shown((v), (char[160]){ 0 }, 160)
+
+/* Was this setting's value a literal already reported as too large? Then a
+ * second message about the truncated value would only confuse. */
+static bool big_reported(const struct pctx *x, const config_setting_t *st)
+{
+  for (size_t i = 0; i < x->n_big; i++)
+    if (x->big[i].line == lineof(st) && x->big[i].val == config_setting_get_int64(st))
+      return true;
+  return false;
+}
+
+
+static void binds_free(struct uj_bind *b, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    free(b[i].source);
+    free(b[i].dest);
+  }
+  free(b);
+}
+
+static void settings_free(struct uj_settings *s)
+{
+  free(s->hostname);
+  free(s->rootfs);
+  binds_free(s->binds, s->n_binds);
+  memset(s, 0, sizeof *s);
+}
+
+static int settings_init(struct uj_settings *s)
+{
+  memset(s, 0, sizeof *s);
+  s->tmp_size = 256ull << 20;
+  s->pids_max = 512;
+  s->memory_max = 1ull << 30;
+  s->cpu = 1.0;
+  s->on_logout = UJ_LOGOUT_KILL;
+  s->on_error = UJ_ONERR_DENY;
+  s->network = UJ_NET_HOST;
+  s->rootfs = NULL;
+  s->upper = UJ_UPPER_EPHEMERAL;
+  s->hostname = strdup("jail-%u");
+  return s->hostname ? 0 : -1;
+}
+
+/* Rules own deep copies, so freeing never has to know who shares what. */
+static int settings_copy(struct uj_settings *d, const struct uj_settings *s)
+{
+  *d = *s;
+  d->hostname = d->rootfs = NULL;
+  d->binds = NULL;
+  d->n_binds = 0;
+  if (s->hostname && !(d->hostname = strdup(s->hostname)))
+    goto oom;
+  if (s->rootfs && !(d->rootfs = strdup(s->rootfs)))
+    goto oom;
+  if (s->n_binds) {
+    d->binds = calloc(s->n_binds, sizeof *d->binds);
+    if (!d->binds)
+      goto oom;
+    for (size_t i = 0; i < s->n_binds; i++) {
+      d->binds[i] = s->binds[i];
+      d->binds[i].source = strdup(s->binds[i].source);
+      d->binds[i].dest = strdup(s->binds[i].dest);
+      d->n_binds = i + 1;
+      if (!d->binds[i].source || !d->binds[i].dest)
+        goto oom;
+    }
+  }
+  return 0;
+oom:
+  settings_free(d);
+  return -1;
+}
+
+static void strv_free(char **v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
+void uj_config_free(struct uj_config *c)
+{
+  if (!c)
+    return;
+  free(c->path);
+  settings_free(&c->defaults);
+  strv_free(c->exempt, c->n_exempt);
+  for (size_t i = 0; i < c->n_rules; i++) {
+    strv_free(c->rules[i].match, c->rules[i].n_match);
+    settings_free(&c->rules[i].s);
+  }
+  free(c->rules);
+  free(c);
+}
+
+
+/* ---- typed getters --------------------------------------------------------- */
+
+static const char *get_string(struct pctx *x, config_setting_t *st, const char *key)
+{
+  if (config_setting_type(st) != CONFIG_TYPE_STRING) {
+    cfg_diag(x, lineof(st), "%s must be a string", key);
+    return NULL;
+  }
+  return config_setting_get_string(st);
+}
+
+static bool is_int(const config_setting_t *st)
+{
+  int t = config_setting_type(st);
+  return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+}
+
+static bool set_str(struct pctx *x, char **dst, const char *v)
+{
+  char *n = strdup(v);
+  if (!n) {
+    x->oom = true;
+    return false;
+  }
+  free(*dst);
+  *dst = n;
+  return true;
+}
+
+/* A size: "64M"-style string or a plain byte count; "unlimited" -> 0 when
+ * the key allows it. */
+static void get_size(struct pctx *x, config_setting_t *st, const char *key, bool unlimited,
+                     uint64_t *out)
+{
+  if (config_setting_type(st) == CONFIG_TYPE_STRING) {
+    const char *v = config_setting_get_string(st);
+    if (unlimited && strcmp(v, "unlimited") == 0)
+      *out = 0;
+    else if (uj_parse_size(v, out) < 0)
+      cfg_diag(x, lineof(st), "bad size '%s' for %s", SHOW(v), key);
+  } else if (is_int(st)) {
+    long long v = config_setting_get_int64(st);
+    if (big_reported(x, st))
+      return;
+    if (v <= 0)
+      cfg_diag(x, lineof(st), "bad size '%lld' for %s", v, key);
+    else
+      *out = (uint64_t) v;
+  } else {
+    cfg_diag(x, lineof(st), "%s must be a size such as \"256M\"%s", key,
+             unlimited ? " or \"unlimited\"" : "");
+  }
+}
+
+/* `binds` and `rules` take a list of groups; an empty one may also be
+ * written as an array, `()` and `[]` alike. */
+static bool is_group_list(const config_setting_t *st)
+{
+  int t = config_setting_type(st);
+  return t == CONFIG_TYPE_LIST || (t == CONFIG_TYPE_ARRAY && config_setting_length(st) == 0);
+}
+
+struct enum_val {
+  const char *name;
+  int val;
+};
+
+static void get_enum(struct pctx *x, config_setting_t *st, const char *key,
+                     const struct enum_val *vals, size_t n, int *out)
+{
+  const char *v = get_string(x, st, key);
+  char allowed[128] = "";
+
+  if (!v)
+    return;
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(v, vals[i].name) == 0) {
+      *out = vals[i].val;
+      return;
+    }
+    snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s",
+             i ? ", " : "", vals[i].name);
+  }
+  cfg_diag(x, lineof(st), "bad value '%s' for %s (allowed: %s)", SHOW(v), key, allowed);
+}
+#define GET_ENUM(x, st, key, vals, field)                                           \
+  do {                                                                              \
+    int v_ = (int) (field);                                                         \
+    get_enum((x), (st), (key), (vals), sizeof(vals) / sizeof((vals)[0]), &v_);      \
+    (field) = v_;                                                                   \
+  } while (0)
+
+static const struct enum_val logout_vals[] = { { "kill", UJ_LOGOUT_KILL },
+                                               { "linger", UJ_LOGOUT_LINGER } };
+static const struct enum_val onerr_vals[] = { { "deny", UJ_ONERR_DENY },
+                                              { "allow", UJ_ONERR_ALLOW } };
+static const struct enum_val net_vals[] = { { "host", UJ_NET_HOST }, { "none", UJ_NET_NONE } };
+static const struct enum_val upper_vals[] = { { "ephemeral", UJ_UPPER_EPHEMERAL },
+                                              { "persistent", UJ_UPPER_PERSISTENT } };
+static const struct enum_val mode_vals[] = { { "ro", false }, { "rw", true } };
+
+/* ---- individual settings --------------------------------------------------- */
+
+/* Host paths we mount (rootfs, bind source and destination) must be clean
+ * and absolute, and not one of the kernel's own trees. `alt` names what else
+ * the key accepts, for the message. */
+static bool path_ok(struct pctx *x, config_setting_t *st, const char *what, const char *alt,
+                    const char *v)
+{
+  if (!uj_path_is_clean(v))
+    cfg_diag(x, lineof(st), "%s '%s' must be %san absolute path without '.', '..', '//' or a "
+             "trailing '/'", what, SHOW(v), alt);
+  else if (uj_path_is_dangerous(v))
+    cfg_diag(x, lineof(st), "%s '%s' is not allowed " DANGEROUS_LIST, what, SHOW(v));
+  else
+    return true;
+  return false;
+}
+
+static void parse_hostname(struct pctx *x, config_setting_t *st, struct uj_settings *s)
+{
+  const char *v = get_string(x, st, "hostname");
+  char out[256];
+
+  if (!v)
+    return;
+  for (const char *p = v; *p; p++) {
+    if (*p != '%')
+      continue;
+    if (p[1] != 'u' && p[1] != 'U' && p[1] != '%') {
+      if (p[1])
+        cfg_diag(x, lineof(st), "hostname pattern '%s' has unknown escape '%%%c' (allowed: %%u, %%U, %%%%)",
+                 SHOW(v), isprint((unsigned char) p[1]) ? p[1] : '?');
+      else
+        cfg_diag(x, lineof(st), "hostname pattern '%s' ends in a lone '%%' (write %%%% for a percent)",
+                 SHOW(v));
+      return;
+    }
+    p++;
+  }
+  /* A typical user: the pattern must at least work for a plain name. Names
+   * that cannot be part of a hostname ("a_b") are the jail builder's case. */
+  if (uj_expand_pattern(v, "user", 1000, out, sizeof out) < 0 || !uj_valid_hostname(out)) {
+    cfg_diag(x, lineof(st), "hostname pattern '%s' cannot yield a valid hostname (letters, digits, "
+             "'-' and '.', at most 64 characters)", SHOW(v));
+    return;
+  }
+  set_str(x, &s->hostname, v);
+}
+
+static void parse_rootfs(struct pctx *x, config_setting_t *st, struct uj_settings *s)
+{
+  const char *v = get_string(x, st, "rootfs");
+
+  if (!v)
+    return;
+  if (strcmp(v, "host") == 0) {
+    free(s->rootfs);
+    s->rootfs = NULL;
+  } else if (path_ok(x, st, "rootfs", "\"host\" or ", v)) {
+    set_str(x, &s->rootfs, v);
+  }
+}
+
+/* A number within [min, max], or "unlimited" (stored as 0). */
+static bool get_number(struct pctx *x, config_setting_t *e, const char *key, bool integer,
+                       double min, double max, const char *range, double *out)
+{
+  int t = config_setting_type(e);
+  char v[64];
+
+  if (t == CONFIG_TYPE_STRING) {
+    if (strcmp(config_setting_get_string(e), "unlimited") == 0) {
+      *out = 0;
+      return true;
+    }
+    snprintf(v, sizeof v, "%s", SHOW(config_setting_get_string(e)));
+  } else if (is_int(e)) {
+    long long n = config_setting_get_int64(e);
+    if (big_reported(x, e))
+      return false;
+    if (n >= min && n <= max) {
+      *out = (double) n;
+      return true;
+    }
+    snprintf(v, sizeof v, "%lld", n);
+  } else if (t == CONFIG_TYPE_FLOAT && !integer) {
+    double f = config_setting_get_float(e);
+    if (f >= min && f <= max) {
+      *out = f;
+      return true;
+    }
+    snprintf(v, sizeof v, "%g", f);
+  } else {
+    cfg_diag(x, lineof(e), "%s must be %s", key, range);
+    return false;
+  }
+  cfg_diag(x, lineof(e), "bad value '%s' for %s (%s)", v, key, range);
+  return false;
+}
+
+static void parse_limits(struct pctx *x, config_setting_t *st, struct uj_settings *s)
+{
+  if (config_setting_type(st) != CONFIG_TYPE_GROUP) {
+    cfg_diag(x, lineof(st), "limits must be a group, e.g. { pids = 512; memory = \"1G\"; cpu = 1.0; }");
+    return;
+  }
+  for (int i = 0; i < config_setting_length(st); i++) {
+    config_setting_t *e = config_setting_get_elem(st, (unsigned) i);
+    const char *name = config_setting_name(e);
+    int line = lineof(e);
+    double v;
+
+    if (strcmp(name, "memory") == 0) {
+      get_size(x, e, "memory", true, &s->memory_max);
+    } else if (strcmp(name, "pids") == 0) {
+      if (get_number(x, e, "pids", true, 1, PIDS_LIMIT, PIDS_RANGE, &v))
+        s->pids_max = (uint64_t) v;
+    } else if (strcmp(name, "cpu") == 0) {
+      if (get_number(x, e, "cpu", false, CPU_MIN, CPU_MAX, CPU_RANGE, &v))
+        s->cpu = v;
+    } else {
+      cfg_diag(x, line, "unknown key '%s' in limits", name);
+    }
+  }
+}
+
+static void parse_bind_path(struct pctx *x, config_setting_t *st, const char *what, char **dst)
+{
+  const char *v = get_string(x, st, what);
+  if (v && path_ok(x, st, what, "", v))
+    set_str(x, dst, v);
+}
+
+static void parse_one_bind(struct pctx *x, config_setting_t *g, struct uj_bind *b)
+{
+  config_setting_t *src = NULL;
+
+  b->line = lineof(g);
+  for (int i = 0; i < config_setting_length(g); i++) {
+    config_setting_t *e = config_setting_get_elem(g, (unsigned) i);
+    const char *name = config_setting_name(e);
+
+    if (strcmp(name, "source") == 0) {
+      src = e;
+      parse_bind_path(x, e, "bind source", &b->source);
+    } else if (strcmp(name, "destination") == 0) {
+      parse_bind_path(x, e, "bind destination", &b->dest);
+    } else if (strcmp(name, "mode") == 0) {
+      GET_ENUM(x, e, "mode", mode_vals, b->rw);
+    } else if (strcmp(name, "optional") == 0) {
+      if (config_setting_type(e) == CONFIG_TYPE_BOOL)
+        b->optional = config_setting_get_bool(e);
+      else
+        cfg_diag(x, lineof(e), "optional must be true or false");
+    } else {
+      cfg_diag(x, lineof(e), "unknown key '%s' in bind", name);
+    }
+  }
+  if (!src)
+    cfg_diag(x, b->line, "bind has no source");
+  if (b->source && !b->dest && !(b->dest = strdup(b->source)))
+    x->oom = true;
+}
+
+/* `binds` always replaces the list it is applied to (in a rule: the default
+ * list), so a rule can also remove all binds with `binds = ();`. */
+static void parse_binds(struct pctx *x, config_setting_t *st, struct uj_settings *s)
+{
+  int n = config_setting_length(st);
+  struct uj_bind *binds;
+  size_t nb = 0;
+  bool bad = false;
+
+  if (!is_group_list(st)) {
+    cfg_diag(x, lineof(st), "binds must be a list of groups, e.g. ( { source = \"/srv/shared\"; } )");
+    return;
+  }
+  binds = calloc((size_t) n + 1, sizeof *binds);
+  if (!binds) {
+    x->oom = true;
+    return;
+  }
+  for (int i = 0; i < n; i++) {
+    config_setting_t *g = config_setting_get_elem(st, (unsigned) i);
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+      cfg_diag(x, lineof(g), "each bind must be a group, e.g. { source = \"/srv/shared\"; mode = \"rw\"; }");
+      bad = true;
+      continue;
+    }
+    struct uj_bind *b = &binds[nb++];
+    parse_one_bind(x, g, b);
+    if (!b->source || !b->dest) {
+      bad = true;
+      continue;
+    }
+    for (size_t j = 0; j + 1 < nb; j++) {
+      if (binds[j].dest && strcmp(binds[j].dest, b->dest) == 0) {
+        cfg_diag(x, b->line, "bind destination '%s' is already used by the bind on line %d",
+                 SHOW(b->dest), binds[j].line);
+        bad = true;
+        break;
+      }
+    }
+  }
+  if (bad) {
+    binds_free(binds, nb);
+    return;
+  }
+  binds_free(s->binds, s->n_binds);
+  if (nb == 0) { /* "no binds" always looks the same: NULL, 0 */
+    free(binds);
+    binds = NULL;
+  }
+  s->binds = binds;
+  s->n_binds = nb;
+}
+
+/* Returns false when `st` is not a settings key (the caller reports it). */
+static bool parse_setting(struct pctx *x, config_setting_t *st, struct uj_settings *s)
+{
+  const char *name = config_setting_name(st);
+
+  if (strcmp(name, "hostname") == 0)
+    parse_hostname(x, st, s);
+  else if (strcmp(name, "tmp_size") == 0)
+    get_size(x, st, "tmp_size", false, &s->tmp_size);
+  else if (strcmp(name, "limits") == 0)
+    parse_limits(x, st, s);
+  else if (strcmp(name, "on_logout") == 0)
+    GET_ENUM(x, st, "on_logout", logout_vals, s->on_logout);
+  else if (strcmp(name, "on_error") == 0)
+    GET_ENUM(x, st, "on_error", onerr_vals, s->on_error);
+  else if (strcmp(name, "network") == 0)
+    GET_ENUM(x, st, "network", net_vals, s->network);
+  else if (strcmp(name, "rootfs") == 0)
+    parse_rootfs(x, st, s);
+  else if (strcmp(name, "upper") == 0)
+    GET_ENUM(x, st, "upper", upper_vals, s->upper);
+  else if (strcmp(name, "binds") == 0)
+    parse_binds(x, st, s);
+  else
+    return false;
+  return true;
+}
+
+/* ---- patterns, rules, top level -------------------------------------------- */
+
+static bool pattern_ok(const char *p)
+{
+  uid_t lo, hi;
+
+  if (strncmp(p, "uid:", 4) == 0)
+    return uj_parse_uid_range(p + 4, &lo, &hi) == 0;
+  if (p[0] == '@')
+    return uj_valid_username(p + 1); /* group names follow the same rules */
+  return uj_valid_username(p);
+}
+
+static void parse_patterns(struct pctx *x, config_setting_t *st, const char *key, char ***out,
+                           size_t *n_out)
+{
+  int t = config_setting_type(st), n = config_setting_length(st);
+  char **v;
+  size_t nv = 0;
+
+  if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+    cfg_diag(x, lineof(st), "%s must be a list of patterns, e.g. [ \"alice\", \"@jailed\", "
+             "\"uid:2000-2999\" ]", key);
+    return;
+  }
+  v = calloc((size_t) n + 1, sizeof *v);
+  if (!v) {
+    x->oom = true;
+    return;
+  }
+  for (int i = 0; i < n; i++) {
+    config_setting_t *e = config_setting_get_elem(st, (unsigned) i);
+    if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+      cfg_diag(x, lineof(e), "%s patterns must be strings " PATTERN_HELP, key);
+      continue;
+    }
+    const char *p = config_setting_get_string(e);
+    if (!pattern_ok(p)) {
+      cfg_diag(x, lineof(e), "bad %s pattern '%s' " PATTERN_HELP, key, SHOW(p));
+      continue;
+    }
+    if (!(v[nv] = strdup(p))) {
+      x->oom = true;
+      break;
+    }
+    nv++;
+  }
+  strv_free(*out, *n_out);
+  *out = v;
+  *n_out = nv;
+}
+
+static void parse_rule(struct pctx *x, config_setting_t *g, struct uj_rule *r)
+{
+  config_setting_t *match = NULL;
+
+  r->line = lineof(g);
+  for (int i = 0; i < config_setting_length(g); i++) {
+    config_setting_t *e = config_setting_get_elem(g, (unsigned) i);
+    const char *name = config_setting_name(e);
+
+    if (strcmp(name, "match") == 0) {
+      match = e;
+      parse_patterns(x, e, "match", &r->match, &r->n_match);
+    } else if (strcmp(name, "exempt") == 0 || strcmp(name, "rules") == 0) {
+      cfg_diag(x, lineof(e), "%s is only allowed at the top level, not in a rule", name);
+    } else if (!parse_setting(x, e, &r->s)) {
+      cfg_diag(x, lineof(e), "unknown key '%s' in rule", name);
+    }
+  }
+  if (!match)
+    cfg_diag(x, r->line, "rule has no match list");
+  else if (config_setting_is_aggregate(match) && config_setting_length(match) == 0)
+    cfg_diag(x, lineof(match), "rule has an empty match list");
+}
+
+static void parse_rules(struct pctx *x, config_setting_t *st, struct uj_config *c)
+{
+  int n = config_setting_length(st);
+
+  if (!is_group_list(st)) {
+    cfg_diag(x, lineof(st), "rules must be a list of groups, e.g. ( { match = [ \"@jailed\" ]; } )");
+    return;
+  }
+  c->rules = calloc((size_t) n + 1, sizeof *c->rules);
+  if (!c->rules) {
+    x->oom = true;
+    return;
+  }
+  for (int i = 0; i < n; i++) {
+    config_setting_t *g = config_setting_get_elem(st, (unsigned) i);
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+      cfg_diag(x, lineof(g), "each rule must be a group, e.g. { match = [ \"@jailed\" ]; }");
+      continue;
+    }
+    struct uj_rule *r = &c->rules[c->n_rules];
+    /* every rule starts as a full copy of the (already parsed) defaults */
+    if (settings_copy(&r->s, &c->defaults) < 0) {
+      x->oom = true;
+      return;
+    }
+    c->n_rules++;
+    parse_rule(x, g, r);
+  }
+}
+
+static void parse_root(struct pctx *x, config_setting_t *root, struct uj_config *c)
+{
+  config_setting_t *rules = NULL;
+
+  /* defaults first, wherever they appear in the file: rules copy them */
+  for (int i = 0; i < config_setting_length(root); i++) {
+    config_setting_t *e = config_setting_get_elem(root, (unsigned) i);
+    const char *name = config_setting_name(e);
+
+    if (strcmp(name, "rules") == 0)
+      rules = e;
+    else if (strcmp(name, "exempt") == 0)
+      parse_patterns(x, e, "exempt", &c->exempt, &c->n_exempt);
+    else if (strcmp(name, "match") == 0)
+      cfg_diag(x, lineof(e), "match is only allowed inside a rule");
+    else if (!parse_setting(x, e, &c->defaults))
+      cfg_diag(x, lineof(e), "unknown key '%s'", name);
+  }
+  if (rules)
+    parse_rules(x, rules, c);
+}
+
+/* ---- entry point (for config_load.c) ------------------------------------- */
+
+struct uj_config *cfg_from_tree(struct pctx *x, config_setting_t *root)
+{
+  struct uj_config *c = calloc(1, sizeof *c);
+
+  if (!c || !(c->path = strdup(x->path)) || settings_init(&c->defaults) < 0)
+    x->oom = true;
+  else
+    parse_root(x, root, c);
+  return c;
+}

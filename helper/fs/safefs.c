@@ -1,0 +1,231 @@
+/* Symlink-proof path resolution (see safefs.h). The rule this file enforces:
+ * a path is resolved once, to an fd, without following any symlink, and the
+ * fd is what later code uses. */
+#include "fs/safefs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+static const char *skip_slashes(const char *p)
+{
+  while (*p == '/')
+    p++;
+  return p;
+}
+
+/* Fallback for kernels without openat2: walk one component at a time,
+ * refusing symlinks and "..". */
+static int open_walk(int dirfd, const char *path, int flags)
+{
+  cleanup_free char *copy = strdup(path);
+  cleanup_close int cur = -1;
+  char *save = NULL, *comp, *next;
+
+  if (!copy)
+    return -1;
+  cur = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (cur < 0)
+    return -1;
+  comp = strtok_r(copy, "/", &save);
+  while (comp) {
+    next = strtok_r(NULL, "/", &save);
+    if (strcmp(comp, "..") == 0) {
+      errno = EXDEV;
+      return -1;
+    }
+    if (strcmp(comp, ".") != 0) {
+      int f = next ? (O_PATH | O_DIRECTORY) : flags;
+      int fd = openat(cur, comp, f | O_NOFOLLOW | O_CLOEXEC, 0);
+      struct stat st;
+      if (fd < 0)
+        return -1;
+      if ((f & O_PATH) && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+        close(fd);
+        errno = ELOOP;
+        return -1;
+      }
+      close(cur);
+      cur = fd;
+    } else if (!next) {
+      return openat(cur, ".", flags | O_CLOEXEC);
+    }
+    comp = next;
+  }
+  return steal_fd(&cur);
+}
+
+int uj_open_beneath(int dirfd, const char *path, int flags, struct uj_err *err)
+{
+  const char *rel = skip_slashes(path);
+  struct open_how how = {
+    .flags = (uint64_t) (flags | O_CLOEXEC),
+    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd = -1;
+
+  if (*rel == '\0')
+    rel = ".";
+  for (int tries = 0; tries < 8; tries++) {
+    fd = (int) syscall(SYS_openat2, dirfd, rel, &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN) /* EAGAIN: a concurrent rename; retry */
+      break;
+  }
+  if (fd < 0 && errno == ENOSYS)
+    fd = open_walk(dirfd, rel, flags);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ELOOP)
+      return uj_err_set(err, e, "%s: refusing to follow a symlink", path);
+    if (e == EXDEV)
+      return uj_err_set(err, e, "%s: path escapes its root", path);
+    return uj_err_set(err, e, "%s", path);
+  }
+  return fd;
+}
+
+/* Walk `path` creating directories; when `file_mode` is non-zero the last
+ * component is created as an empty regular file instead. */
+static int make_beneath(int dirfd, const char *path, mode_t mode, mode_t file_mode,
+                        struct uj_err *err)
+{
+  cleanup_free char *copy = strdup(skip_slashes(path));
+  cleanup_close int cur = -1;
+  char *save = NULL, *comp, *next;
+
+  if (!copy)
+    return uj_err_set(err, ENOMEM, "%s", path);
+  cur = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (cur < 0)
+    return uj_err_set(err, errno, "%s", path);
+  comp = strtok_r(copy, "/", &save);
+  while (comp) {
+    int fd;
+    next = strtok_r(NULL, "/", &save);
+    if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0)
+      return uj_err_set(err, EINVAL, "%s: '.' or '..' in path", path);
+    if (!next && file_mode) {
+      /* An existing file is used as it is: opening it for writing would
+       * copy it up into an overlay's upper layer. */
+      fd = uj_open_beneath(cur, comp, O_PATH, err);
+      if (fd >= 0 || err->code != ENOENT) {
+        if (fd < 0)
+          return uj_err_prefix(err, "%s", path);
+        close(cur);
+        cur = fd;
+        break;
+      }
+      int w = openat(cur, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+                     file_mode);
+      if (w < 0 && errno != EEXIST)
+        return uj_err_set(err, errno, "%s: create mount point", path);
+      if (w >= 0)
+        close(w);
+      fd = uj_open_beneath(cur, comp, O_PATH, err);
+      if (fd < 0)
+        return uj_err_prefix(err, "%s", path);
+    } else {
+      if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST)
+        return uj_err_set(err, errno, "%s: mkdir %s", path, comp);
+      fd = uj_open_beneath(cur, comp, O_PATH | O_DIRECTORY, err);
+      if (fd < 0)
+        return fd;
+    }
+    close(cur);
+    cur = fd;
+    comp = next;
+  }
+  return steal_fd(&cur);
+}
+
+int uj_mkdir_beneath(int dirfd, const char *path, mode_t mode, struct uj_err *err)
+{
+  return make_beneath(dirfd, path, mode, 0, err);
+}
+
+int uj_mkfile_beneath(int dirfd, const char *path, mode_t mode, struct uj_err *err)
+{
+  return make_beneath(dirfd, path, 0755, mode ? mode : 0644, err);
+}
+
+int uj_write_file_beneath(int dirfd, const char *path, const char *content, mode_t mode,
+                          struct uj_err *err)
+{
+  cleanup_free char *dir = strdup(skip_slashes(path));
+  cleanup_close int dfd = -1;
+  cleanup_close int fd = -1;
+  const char *base;
+  char *slash;
+  size_t len = strlen(content);
+
+  if (!dir)
+    return uj_err_set(err, ENOMEM, "%s", path);
+  slash = strrchr(dir, '/');
+  if (slash) {
+    *slash = '\0';
+    base = slash + 1;
+    dfd = uj_mkdir_beneath(dirfd, dir, 0755, err);
+  } else {
+    base = dir;
+    dfd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+      uj_err_set(err, errno, "%s", path);
+  }
+  if (dfd < 0)
+    return -1;
+  fd = openat(dfd, base, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0)
+    return uj_err_set(err, errno, "write %s", path);
+  if (write(fd, content, len) != (ssize_t) len)
+    return uj_err_set(err, errno ? errno : EIO, "write %s", path);
+  if (fchmod(fd, mode) < 0)
+    return uj_err_set(err, errno, "chmod %s", path);
+  return 0;
+}
+
+int uj_read_small(const char *path, char *buf, size_t len, struct uj_err *err)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  ssize_t n, total = 0;
+
+  if (fd < 0)
+    return uj_err_set(err, errno, "open %s", path);
+  while ((size_t) total < len - 1) {
+    n = read(fd, buf + total, len - 1 - total);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return uj_err_set(err, errno, "read %s", path);
+    if (n == 0)
+      break;
+    total += n;
+  }
+  buf[total] = '\0';
+  return (int) total;
+}
+
+int uj_write_str(const char *path, const char *s, struct uj_err *err)
+{
+  cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  size_t len = strlen(s);
+
+  if (fd < 0)
+    return uj_err_set(err, errno, "open %s", path);
+  if (write(fd, s, len) != (ssize_t) len)
+    return uj_err_set(err, errno, "write '%s' to %s", s, path);
+  return 0;
+}

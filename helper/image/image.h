@@ -1,0 +1,21 @@
+/* Root filesystem sources other than the host view: overlay image roots with
+ * a per-user upper layer (rootfs = "/dir"), and `userjail mkrootfs`. */
+#ifndef UJ_ROOTFS_H
+#define UJ_ROOTFS_H
+
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "config/config.h"
+
+/* Called in the jail init (new mount namespace, before pivot_root) when
+ * s->rootfs is set: validate the image (owned by root, not writable by
+ * group/others), prepare the upper (ephemeral tmpfs, or persistent under
+ * /var/lib/userjail/UID, parents root-only 0700) and return a detached
+ * overlay mount fd (nosuid,nodev; redirect_dir/metacopy off). */
+int uj_rootfs_image_mount(const struct uj_settings *s, uid_t uid, gid_t gid, struct uj_err *err);
+
+/* `userjail mkrootfs DIR --bin PROG...`; returns the exit status. */
+int uj_cmd_mkrootfs(int argc, char **argv);
+
+#endif

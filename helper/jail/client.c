@@ -1,0 +1,110 @@
+/* The client side of a jail monitor's socket (/run/userjail/UID.sock): the
+ * only place that speaks the monitor protocol from outside (monitor.c is
+ * the server). Used by logins (join.c), `userjail run`, list and stop. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/timeouts.h"
+#include "jail/client.h"
+#include "jail/rundir.h"
+
+int uj_monitor_connect(uid_t uid, struct uj_err *err)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return uj_err_set(err, errno, "socket");
+  uj_rundir_path(sa.sun_path, sizeof sa.sun_path, uid, ".sock");
+  if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return uj_err_set(err, errno, "connect %s", sa.sun_path);
+  /* A monitor that stopped answering must not hang a login (the module
+   * gives up after 30 s anyway) or `userjail list` forever. */
+  struct timeval tv = { .tv_sec = UJ_TIMEOUT_CLIENT_S };
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  return steal_fd(&fd);
+}
+
+int uj_monitor_request_session(int c, pid_t session_pid, struct uj_join_msg *msg, int *fds,
+                           size_t *nfds, struct uj_err *err)
+{
+  char cmd = UJ_CMD_SESSION;
+  int got[UJ_MAX_FDS];
+  size_t n = 0;
+  /* The monitor also watches the session process itself (see monitor.c). */
+  cleanup_close int pidfd = (int) syscall(SYS_pidfd_open, session_pid, 0);
+
+  if (pidfd < 0)
+    return uj_err_set(err, errno, "pidfd of session process %d", (int) session_pid);
+  if (uj_send_fds(c, &cmd, 1, &pidfd, 1, err) < 0)
+    return uj_err_prefix(err, "send session request");
+  if (uj_recv_fds(c, msg, sizeof *msg, got, UJ_MAX_FDS - 1, &n, err) < 0)
+    return uj_err_prefix(err, "session request");
+  if (msg->magic != UJ_PROTO_MAGIC || msg->status != UJ_STATUS_JAILED ||
+      n != 1 + (size_t) msg->n_cgroup) {
+    for (size_t i = 0; i < n; i++)
+      close(got[i]);
+    return uj_err_set(err, EPROTO, "unexpected answer from jail monitor");
+  }
+  fds[0] = c;
+  memcpy(fds + 1, got, n * sizeof(int));
+  *nfds = n + 1;
+  return 0;
+}
+
+
+int uj_monitor_info(uid_t uid, struct uj_info_msg *info, struct uj_err *err)
+{
+  cleanup_close int c = uj_monitor_connect(uid, err);
+  char cmd = UJ_CMD_INFO;
+  size_t n;
+
+  if (c < 0)
+    return -1;
+  if (write(c, &cmd, 1) != 1)
+    return uj_err_set(err, errno, "ask jail monitor of uid %u", (unsigned) uid);
+  if (uj_recv_fds(c, info, sizeof *info, NULL, 0, &n, err) < 0)
+    return uj_err_prefix(err, "jail monitor of uid %u", (unsigned) uid);
+  if (info->magic != UJ_PROTO_MAGIC)
+    return uj_err_set(err, EPROTO, "unexpected answer from jail monitor of uid %u",
+                      (unsigned) uid);
+  return 0;
+}
+
+int uj_monitor_stop(uid_t uid, int timeout_ms, struct uj_err *err)
+{
+  cleanup_close int c = uj_monitor_connect(uid, err);
+  char cmd = UJ_CMD_STOP, buf[16];
+  struct pollfd p;
+  ssize_t r;
+
+  if (c < 0)
+    return -1;
+  if (write(c, &cmd, 1) != 1)
+    return uj_err_set(err, errno, "ask jail monitor of uid %u to stop", (unsigned) uid);
+  /* The monitor closes the connection once everything is gone. */
+  p = (struct pollfd){ .fd = c, .events = POLLIN };
+  for (;;) {
+    int k = poll(&p, 1, timeout_ms);
+    if (k == 0)
+      return uj_err_set(err, ETIMEDOUT, "jail of uid %u did not end within %d ms",
+                        (unsigned) uid, timeout_ms);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k < 0)
+      return uj_err_set(err, errno, "wait for jail of uid %u", (unsigned) uid);
+    r = read(c, buf, sizeof buf);
+    if (r == 0)
+      return 0;
+    if (r < 0 && errno != EINTR && errno != EAGAIN)
+      return uj_err_set(err, errno, "wait for jail of uid %u", (unsigned) uid);
+  }
+}

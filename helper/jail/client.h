@@ -1,0 +1,30 @@
+/* Talking to a jail's monitor from outside: connect, take a session, ask
+ * for its state, stop it. The server side is monitor.c. */
+#ifndef UJ_JAIL_CLIENT_H
+#define UJ_JAIL_CLIENT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "common/proto.h"
+
+/* Connect to the monitor of uid's jail. -1 with err->code ENOENT or
+ * ECONNREFUSED when none is alive. Replies time out (UJ_TIMEOUT_CLIENT_S). */
+int uj_monitor_connect(uid_t uid, struct uj_err *err);
+
+/* Ask the monitor on `c` for a session held by `session_pid`. On success
+ * fds = [c, init pidfd, cgroup procs...], *nfds their count; msg is the
+ * monitor's answer. */
+int uj_monitor_request_session(int c, pid_t session_pid, struct uj_join_msg *msg, int *fds,
+                               size_t *nfds, struct uj_err *err);
+
+/* The state of uid's live jail. -1 when there is none (err says why). */
+int uj_monitor_info(uid_t uid, struct uj_info_msg *info, struct uj_err *err);
+
+/* Ask uid's monitor to end the jail and wait (up to timeout_ms) until it
+ * is gone. 0 when it ended, -1 with err (ENOENT/ECONNREFUSED: no monitor;
+ * ETIMEDOUT: it did not end in time). */
+int uj_monitor_stop(uid_t uid, int timeout_ms, struct uj_err *err);
+
+#endif

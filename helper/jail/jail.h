@@ -1,0 +1,67 @@
+/* One jail per user: its description (spec.c), the code that assembles its
+ * root filesystem (mounts.c), its PID 1 (init.c), the host-side monitor that
+ * owns it (monitor.c; client.c talks to it) and the path from a login to a
+ * session in it (request.c, join.c). */
+#ifndef UJ_JAIL_H
+#define UJ_JAIL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "common/proto.h"
+#include "config/config.h"
+#include "jail/rundir.h"
+
+
+/* Everything needed to build a user's jail, resolved before any namespace
+ * is created so that the jail's init never consults passwd or config. */
+struct uj_jail_spec {
+  const struct uj_settings *s;
+  const char *user;
+  uid_t uid;
+  gid_t gid;
+  const char *home;
+  char hostname[65];
+  unsigned ns_flags;        /* CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC[|CLONE_NEWNET] */
+  const char *cgroup_root;  /* normally /sys/fs/cgroup */
+};
+
+/* spec.c — fill spec from settings and user (hostname expanded, ns flags). */
+int uj_jail_spec_init(struct uj_jail_spec *spec, const struct uj_settings *s,
+                      const char *user, uid_t uid, gid_t gid, const char *home,
+                      struct uj_err *err);
+
+/* mounts.c — in the jail init, already in its new mount namespace: make
+ * propagation private, assemble the root, pivot_root into it and detach the
+ * old root. On return the process runs inside the finished jail root. */
+int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err);
+
+
+/* init.c — the jail's PID 1, entered right after clone: waits for `go_fd`
+ * (the monitor has put it in the cgroup), builds the root, reports "OK" or
+ * the error on `status_fd`, then reaps every child until killed. */
+void uj_init_main(const struct uj_jail_spec *spec, int go_fd, int status_fd)
+    __attribute__((noreturn));
+
+/* init.c — name this process for ps (comm and command line). */
+void uj_set_proc_title(const char *title);
+
+/* init.c — network namespace of network = "none": bring loopback up. */
+int uj_loopback_up(struct uj_err *err);
+
+/* monitor.c — start a jail for spec: forks a detached monitor that creates the
+ * cgroup, clones the init, waits for its setup and listens on
+ * /run/userjail/UID.sock. Returns once the socket accepts sessions, or -1
+ * with the setup error (in which case nothing is left behind). */
+int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err);
+
+/* join.c — obtain a session in the user's jail, creating the jail when
+ * none is alive; concurrent callers for one user are serialized by the
+ * rundir lock so exactly one jail is made. The session lasts while its
+ * connection is open and `session_pid` lives. On success `msg` and `fds`
+ * hold the uj_join_msg and [session, pidfd, cgroup procs...]. */
+int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid, struct uj_join_msg *msg,
+                 int *fds, size_t *nfds, struct uj_err *err);
+
+#endif

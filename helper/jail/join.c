@@ -1,0 +1,48 @@
+/* Finding or creating a user's jail and taking a session in it. The rundir
+ * lock makes "is it alive? else create it" atomic per user, so concurrent
+ * first logins make exactly one jail. */
+#include <errno.h>
+#include <unistd.h>
+
+#include "jail/client.h"
+#include "jail/jail.h"
+#include "jail/rundir.h"
+
+int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
+                 struct uj_join_msg *msg, int *fds, size_t *nfds, struct uj_err *err)
+{
+  int lock = uj_rundir_lock(spec->uid, false, err);
+  int c;
+  int ret = -1;
+
+  if (lock < 0)
+    return -1;
+  c = uj_monitor_connect(spec->uid, err);
+  if (c < 0) {
+    char path[108];
+    if (err->code != ENOENT && err->code != ECONNREFUSED)
+      goto out;
+    /* No live jail. A socket file without a monitor is left over from a
+     * crash: remove it and create a fresh jail. */
+    uj_rundir_path(path, sizeof path, spec->uid, ".sock");
+    unlink(path);
+    if (uj_monitor_start(spec, err) < 0) {
+      /* Nothing of a failed jail remains; the lock file goes too. */
+      uj_rundir_unlock(lock, spec->uid, true);
+      return uj_err_prefix(err, "create jail for %s", spec->user);
+    }
+    c = uj_monitor_connect(spec->uid, err);
+    if (c < 0)
+      goto out;
+  }
+  if (uj_monitor_request_session(c, session_pid, msg, fds, nfds, err) < 0) {
+    close(c);
+    goto out;
+  }
+  ret = 0;
+out:
+  uj_rundir_unlock(lock, spec->uid, false);
+  if (ret < 0)
+    uj_err_prefix(err, "jail of %s", spec->user);
+  return ret;
+}

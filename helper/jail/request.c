@@ -1,0 +1,95 @@
+#include "jail/request.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+
+static void set_msg(struct uj_join_msg *msg, enum uj_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_msg(struct uj_join_msg *msg, enum uj_status st, const char *fmt, ...)
+{
+  va_list ap;
+  msg->status = st;
+  va_start(ap, fmt);
+  vsnprintf(msg->msg, sizeof msg->msg, fmt, ap);
+  va_end(ap);
+}
+
+int uj_resolve(const char *config, const char *user, struct uj_resolved *r, struct uj_err *err)
+{
+  memset(r, 0, sizeof *r);
+  if (!config)
+    config = UJ_DEFAULT_CONFIG;
+  if (uj_userinfo_get(user, &r->ui, err) < 0)
+    return -1;
+  if (r->ui.u.uid == 0)
+    return 1; /* root is never jailed */
+  /* A configuration we cannot trust or read means we cannot tell who is
+   * jailed: the caller refuses (root is never affected). */
+  if (uj_config_load(config, &r->cfg, &r->diags, err) < 0) {
+    for (size_t i = 0; i < r->diags.n; i++)
+      syslog(LOG_ERR, "%s", r->diags.items[i]);
+    return uj_err_prefix(err, "configuration is invalid");
+  }
+  r->s = uj_policy_for(r->cfg, &r->ui.u);
+  if (!r->s)
+    return 1;
+  if (uj_jail_spec_init(&r->spec, r->s, r->ui.name, r->ui.u.uid, r->ui.u.gid, r->ui.home,
+                        err) < 0)
+    return -1;
+  return 0;
+}
+
+void uj_resolved_free(struct uj_resolved *r)
+{
+  uj_config_free(r->cfg);
+  uj_diags_free(&r->diags);
+  uj_userinfo_free(&r->ui);
+  memset(r, 0, sizeof *r);
+}
+
+void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
+                     struct uj_join_msg *msg, int *fds, size_t *nfds)
+{
+  struct uj_resolved r;
+  struct uj_err err;
+  bool allow;
+  int rc;
+
+  memset(msg, 0, sizeof *msg);
+  msg->magic = UJ_PROTO_MAGIC;
+  *nfds = 0;
+  uj_err_clear(&err);
+
+  rc = uj_resolve(config, user, &r, &err);
+  if (rc == 1) {
+    msg->status = UJ_STATUS_IGNORE;
+    goto out;
+  }
+  allow = r.s && r.s->on_error == UJ_ONERR_ALLOW;
+  if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, fds, nfds, &err) == 0) {
+    size_t n = 0;
+    msg->on_error_allow = allow;
+    if (uj_cgroup_open_current(UJ_CGROUP_ROOT, restore_pid, fds + *nfds, UJ_MAX_FDS - *nfds,
+                               &n, &err) < 0) {
+      syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, err.msg);
+      n = 0;
+    }
+    msg->n_restore = (uint32_t) n;
+    *nfds += n;
+    syslog(LOG_INFO, "session of %s joins its jail (init pid %d)", user, msg->init_pid);
+    goto out;
+  }
+  /* Only a failure under a rule can be allowed; an unusable config or an
+   * unknown user is always refused. */
+  set_msg(msg, allow ? UJ_STATUS_ALLOW : UJ_STATUS_DENY, "%s", err.msg);
+  msg->on_error_allow = allow;
+  syslog(LOG_ERR, "%s session of %s: %s", allow ? "UNJAILED" : "refusing", user, err.msg);
+out:
+  uj_resolved_free(&r);
+}

@@ -1,0 +1,38 @@
+/* The one code path from "USER wants a session" to "here is what to join",
+ * used by `userjail session-open` (for pam_userjail.so) and `userjail run`. */
+#ifndef UJ_REQUEST_H
+#define UJ_REQUEST_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/proto.h"
+#include "config/config.h"
+#include "jail/jail.h"
+#include "identity/user.h"
+
+/* A user resolved against the configuration. */
+struct uj_resolved {
+  struct uj_userinfo ui;
+  struct uj_config *cfg;
+  struct uj_diags diags;
+  const struct uj_settings *s;   /* NULL: not jailed */
+  struct uj_jail_spec spec;      /* valid when s != NULL and resolve returned 0 */
+};
+
+/* Load `config` (NULL: the default), look up `user`, apply the policy and
+ * fill the jail spec. Returns 0 (jailed: r->s set), 1 (not jailed), or -1
+ * with err set (r->s is set when the failure is the rule's, so its on_error
+ * applies; NULL when the config itself is unusable). */
+int uj_resolve(const char *config, const char *user, struct uj_resolved *r, struct uj_err *err);
+void uj_resolved_free(struct uj_resolved *r);
+
+/* Decide and prepare: resolve, then find or create the jail. Always fills
+ * msg->status (JAILED with fds, IGNORE, DENY or ALLOW with a one-line
+ * reason in msg->msg) and logs failures to syslog. `restore_pid` is the
+ * session process that will enter: the session ends when it exits, and the
+ * cgroups it is in now are opened so it can move back at logout. */
+void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
+                     struct uj_join_msg *msg, int *fds, size_t *nfds);
+
+#endif

@@ -1,0 +1,242 @@
+/* Side-effect-free string and path checks (see util.h). Nothing here makes a
+ * syscall or allocates, so the config parser and the jail builder can share
+ * the same definitions of "valid" and tests can pin them down exactly. */
+#include "util/text.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Reads an unsigned decimal number made only of digits; no sign, no space,
+ * no base prefix (strtoull would accept all three). */
+static int parse_decimal(const char *s, size_t len, uint64_t *out)
+{
+  uint64_t v = 0;
+
+  if (len == 0)
+    return -1;
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
+    unsigned d = (unsigned) (s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10)
+      return -1;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return 0;
+}
+
+int uj_parse_size(const char *s, uint64_t *out)
+{
+  size_t ndig = 0, rest;
+  uint64_t v, mult = 1;
+  const char *suf;
+
+  if (!s)
+    return -1;
+  while (s[ndig] >= '0' && s[ndig] <= '9')
+    ndig++;
+  if (parse_decimal(s, ndig, &v) < 0)
+    return -1;
+
+  suf = s + ndig;
+  rest = strlen(suf);
+  if (rest > 0) {
+    int shift;
+    switch (suf[0]) {
+    case 'k': case 'K': shift = 10; break;
+    case 'm': case 'M': shift = 20; break;
+    case 'g': case 'G': shift = 30; break;
+    case 't': case 'T': shift = 40; break;
+    case 'b': case 'B': shift = 0; break;
+    default: return -1;
+    }
+    if (shift == 0) {
+      /* a bare "B" means bytes; "iB" only makes sense after a prefix */
+      if (rest != 1)
+        return -1;
+    } else if (rest == 2) {
+      if (suf[1] != 'b' && suf[1] != 'B')
+        return -1;
+    } else if (rest == 3) {
+      if ((suf[1] != 'i' && suf[1] != 'I') || (suf[2] != 'b' && suf[2] != 'B'))
+        return -1;
+    } else if (rest != 1) {
+      return -1;
+    }
+    mult = (uint64_t) 1 << shift;
+  }
+
+  if (v == 0 || v > UINT64_MAX / mult)
+    return -1;
+  *out = v * mult;
+  return 0;
+}
+
+int uj_expand_pattern(const char *pat, const char *user, uid_t uid, char *out, size_t outlen)
+{
+  size_t o = 0;
+  char num[16];
+
+  if (!out || outlen == 0)
+    return -1;
+  out[0] = '\0';
+  if (!pat || !user)
+    return -1;
+
+  for (const char *p = pat; *p; p++) {
+    const char *piece;
+    size_t len;
+
+    if (*p != '%') {
+      piece = p;
+      len = 1;
+    } else {
+      switch (p[1]) {
+      case 'u':
+        piece = user;
+        len = strlen(user);
+        break;
+      case 'U':
+        snprintf(num, sizeof num, "%u", (unsigned) uid);
+        piece = num;
+        len = strlen(num);
+        break;
+      case '%':
+        piece = "%";
+        len = 1;
+        break;
+      default: /* unknown escape or a lone trailing '%' */
+        out[0] = '\0';
+        return -1;
+      }
+      p++;
+    }
+    if (len >= outlen - o) {
+      out[0] = '\0';
+      return -1;
+    }
+    memcpy(out + o, piece, len);
+    o += len;
+  }
+  out[o] = '\0';
+  return 0;
+}
+
+static bool is_alnum(char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool uj_valid_hostname(const char *h)
+{
+  size_t len, label = 0;
+
+  if (!h)
+    return false;
+  len = strlen(h);
+  /* 64 = HOST_NAME_MAX, what sethostname() accepts */
+  if (len < 1 || len > 64)
+    return false;
+  for (size_t i = 0; i <= len; i++) {
+    char c = h[i];
+    if (c == '.' || c == '\0') {
+      /* labels are 1..63 chars and neither start nor end with '-' */
+      if (label == 0 || label > 63 || h[i - 1] == '-')
+        return false;
+      label = 0;
+      continue;
+    }
+    if (c == '-') {
+      if (label == 0)
+        return false;
+    } else if (!is_alnum(c)) {
+      return false;
+    }
+    label++;
+  }
+  return true;
+}
+
+bool uj_path_is_clean(const char *p)
+{
+  size_t len;
+
+  if (!p || p[0] != '/')
+    return false;
+  len = strlen(p);
+  if (len >= PATH_MAX)
+    return false;
+  if (len == 1)
+    return true;
+  if (p[len - 1] == '/')
+    return false;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char) p[i];
+    if (c < 0x20 || c == 0x7f)
+      return false;
+    if (c != '/')
+      continue;
+    /* p[i] starts a component: reject "", ".", ".." */
+    const char *comp = p + i + 1;
+    size_t clen = strcspn(comp, "/");
+    if (clen == 0)
+      return false;
+    if ((clen == 1 && comp[0] == '.') || (clen == 2 && comp[0] == '.' && comp[1] == '.'))
+      return false;
+  }
+  return true;
+}
+
+static bool path_is_or_under(const char *p, const char *dir)
+{
+  size_t n = strlen(dir);
+  return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+bool uj_path_is_dangerous(const char *p)
+{
+  /* An unclean path cannot be judged by its spelling ("/x/../proc"), so it
+   * counts as dangerous; callers report "not clean" first anyway. */
+  if (!uj_path_is_clean(p))
+    return true;
+  return strcmp(p, "/") == 0 || path_is_or_under(p, "/proc") || path_is_or_under(p, "/sys") ||
+         path_is_or_under(p, "/dev");
+}
+
+bool uj_valid_username(const char *n)
+{
+  size_t len;
+
+  if (!n)
+    return false;
+  len = strlen(n);
+  if (len < 1 || len > 32 || n[0] == '-' || n[0] == '.')
+    return false;
+  for (size_t i = 0; i < len; i++)
+    if (!is_alnum(n[i]) && n[i] != '.' && n[i] != '_' && n[i] != '-')
+      return false;
+  return true;
+}
+
+int uj_parse_uid_range(const char *s, uid_t *lo, uid_t *hi)
+{
+  const char *dash;
+  uint64_t a, b;
+
+  if (!s)
+    return -1;
+  dash = strchr(s, '-');
+  if (!dash)
+    return -1;
+  if (parse_decimal(s, (size_t) (dash - s), &a) < 0 ||
+      parse_decimal(dash + 1, strlen(dash + 1), &b) < 0)
+    return -1;
+  /* (uid_t) -1 is "no uid" to the kernel, never a real user */
+  if (a > b || b >= (uint64_t) (uid_t) -1)
+    return -1;
+  *lo = (uid_t) a;
+  *hi = (uid_t) b;
+  return 0;
+}

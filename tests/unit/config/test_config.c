@@ -1,0 +1,765 @@
+/* Unit tests for helper/config.c and helper/policy.c: parsing, validation
+ * messages (exact FILE:LINE text), rule resolution, and the file checks of
+ * uj_config_load (run as root: the tests chown/chmod their own temp files). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config.h"
+
+#define P "/etc/security/userjail.conf"
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static struct uj_config *parse_ok(const char *text)
+{
+  struct uj_config *c = NULL;
+  struct uj_diags d = { 0 };
+  struct uj_err e = { 0 };
+  int r = uj_config_parse_string(text, P, &c, &d, &e);
+  for (size_t i = 0; i < d.n; i++)
+    print_error("unexpected diagnostic: %s\n", d.items[i]);
+  assert_int_equal(d.n, 0);
+  assert_int_equal(r, 0);
+  assert_non_null(c);
+  uj_diags_free(&d);
+  return c;
+}
+
+/* Parses text that must fail; returns the diagnostics (caller frees). */
+static struct uj_diags parse_bad(const char *text)
+{
+  struct uj_config *c = (struct uj_config *) 0x1;
+  struct uj_diags d = { 0 };
+  struct uj_err e = { 0 };
+  int r = uj_config_parse_string(text, P, &c, &d, &e);
+  assert_int_equal(r, -1);
+  assert_null(c);
+  assert_true(d.n > 0);
+  /* err holds the first message */
+  assert_string_equal(e.msg, d.items[0]);
+  return d;
+}
+
+static void dump(const struct uj_diags *d)
+{
+  for (size_t i = 0; i < d->n; i++)
+    print_error("  diag[%zu]: %s\n", i, d->items[i]);
+}
+
+/* The only diagnostic for `text` is exactly `want`. */
+static void expect_one(const char *text, const char *want)
+{
+  struct uj_diags d = parse_bad(text);
+  if (d.n != 1 || strcmp(d.items[0], want) != 0) {
+    print_error("config:\n%s\nwanted exactly: %s\ngot:\n", text, want);
+    dump(&d);
+    fail();
+  }
+  uj_diags_free(&d);
+}
+
+static struct uj_user user(const char *name, uid_t uid, const char *const *groups, size_t n)
+{
+  return (struct uj_user){ .name = name, .uid = uid, .gid = uid, .home = "/home/x",
+                           .shell = "/bin/sh", .groups = groups, .n_groups = n };
+}
+
+/* ---- valid configs and resolution ------------------------------------------ */
+
+static const char *full_config =
+  "# the example from the design\n"                                              /* 1 */
+  "hostname  = \"box-%u-%U\";\n"                                                 /* 2 */
+  "tmp_size  = \"64M\";\n"                                                       /* 3 */
+  "limits    = { pids = 100; memory = \"512M\"; cpu = 0.5; };\n"                 /* 4 */
+  "on_logout = \"linger\";\n"                                                    /* 5 */
+  "on_error  = \"allow\";\n"                                                     /* 6 */
+  "network   = \"none\";\n"                                                      /* 7 */
+  "rootfs    = \"/var/lib/images/bookworm\";\n"                                  /* 8 */
+  "upper     = \"persistent\";\n"                                                /* 9 */
+  "binds = ( { source = \"/srv/shared\"; destination = \"/shared\"; mode = \"rw\"; "
+  "optional = true; },\n"                                                        /* 10 */
+  "          { source = \"/opt/tools\"; } );\n"                                  /* 11 */
+  "exempt = [ \"admin\", \"@wheel\" ];\n"                                        /* 12 */
+  "rules = (\n"                                                                  /* 13 */
+  "  { match = [ \"@jailed\" ]; },\n"                                            /* 14 */
+  "  { match = [ \"alice\", \"uid:2000-2999\" ]; limits = { memory = \"2G\"; };\n" /* 15 */
+  "    network = \"host\"; hostname = \"h-%U\"; },\n"                             /* 16 */
+  "  { match = [ \"carol\" ]; binds = ( { source = \"/data\"; mode = \"ro\"; } ); "
+  "limits = { pids = \"unlimited\"; cpu = \"unlimited\"; memory = \"unlimited\"; };\n" /* 17 */
+  "    rootfs = \"host\"; upper = \"ephemeral\"; on_logout = \"kill\"; tmp_size = 1048576; },\n" /* 18 */
+  "  { match = [ \"dave\" ]; binds = (); }\n"       /* 19 */
+  ");\n";
+
+static void test_full_config(void **state)
+{
+  (void) state;
+  struct uj_config *c = parse_ok(full_config);
+
+  const struct uj_settings *d = &c->defaults;
+  assert_string_equal(c->path, P);
+  assert_string_equal(d->hostname, "box-%u-%U");
+  assert_int_equal(d->tmp_size, 64ull << 20);
+  assert_int_equal(d->pids_max, 100);
+  assert_int_equal(d->memory_max, 512ull << 20);
+  assert_true(d->cpu > 0.4999 && d->cpu < 0.5001);
+  assert_int_equal(d->on_logout, UJ_LOGOUT_LINGER);
+  assert_int_equal(d->on_error, UJ_ONERR_ALLOW);
+  assert_int_equal(d->network, UJ_NET_NONE);
+  assert_string_equal(d->rootfs, "/var/lib/images/bookworm");
+  assert_int_equal(d->upper, UJ_UPPER_PERSISTENT);
+  assert_int_equal(d->n_binds, 2);
+  assert_string_equal(d->binds[0].source, "/srv/shared");
+  assert_string_equal(d->binds[0].dest, "/shared");
+  assert_true(d->binds[0].rw);
+  assert_true(d->binds[0].optional);
+  assert_int_equal(d->binds[0].line, 10);
+  assert_string_equal(d->binds[1].source, "/opt/tools");
+  assert_string_equal(d->binds[1].dest, "/opt/tools"); /* destination defaults to source */
+  assert_false(d->binds[1].rw);                        /* mode defaults to ro */
+  assert_false(d->binds[1].optional);
+  assert_int_equal(d->binds[1].line, 11);
+  assert_int_equal(c->n_exempt, 2);
+  assert_string_equal(c->exempt[0], "admin");
+  assert_string_equal(c->exempt[1], "@wheel");
+  assert_int_equal(c->n_rules, 4);
+
+  /* rule 0: a deep copy of the defaults */
+  const struct uj_rule *r0 = &c->rules[0];
+  assert_int_equal(r0->line, 14);
+  assert_int_equal(r0->n_match, 1);
+  assert_string_equal(r0->match[0], "@jailed");
+  assert_string_equal(r0->s.hostname, d->hostname);
+  assert_ptr_not_equal(r0->s.hostname, d->hostname);
+  assert_string_equal(r0->s.rootfs, d->rootfs);
+  assert_ptr_not_equal(r0->s.rootfs, d->rootfs);
+  assert_int_equal(r0->s.n_binds, 2);
+  assert_ptr_not_equal(r0->s.binds, d->binds);
+  assert_ptr_not_equal(r0->s.binds[0].source, d->binds[0].source);
+  assert_ptr_not_equal(r0->s.binds[0].dest, d->binds[0].dest);
+  assert_string_equal(r0->s.binds[0].dest, "/shared");
+  assert_int_equal(r0->s.tmp_size, d->tmp_size);
+  assert_int_equal(r0->s.on_logout, UJ_LOGOUT_LINGER);
+  assert_int_equal(r0->s.upper, UJ_UPPER_PERSISTENT);
+
+  /* rule 1: partial limits override, other keys override, binds inherited */
+  const struct uj_rule *r1 = &c->rules[1];
+  assert_int_equal(r1->line, 15);
+  assert_int_equal(r1->n_match, 2);
+  assert_string_equal(r1->match[1], "uid:2000-2999");
+  assert_int_equal(r1->s.memory_max, 2ull << 30);
+  assert_int_equal(r1->s.pids_max, 100);             /* from the defaults */
+  assert_true(r1->s.cpu > 0.4999 && r1->s.cpu < 0.5001);
+  assert_int_equal(r1->s.network, UJ_NET_HOST);
+  assert_string_equal(r1->s.hostname, "h-%U");
+  assert_int_equal(r1->s.n_binds, 2);
+  assert_string_equal(r1->s.binds[1].source, "/opt/tools");
+
+  /* rule 2: binds replace the default list; "unlimited" is 0; rootfs host */
+  const struct uj_rule *r2 = &c->rules[2];
+  assert_int_equal(r2->s.n_binds, 1);
+  assert_string_equal(r2->s.binds[0].source, "/data");
+  assert_string_equal(r2->s.binds[0].dest, "/data");
+  assert_false(r2->s.binds[0].rw);
+  assert_int_equal(r2->s.binds[0].line, 17);
+  assert_int_equal(r2->s.pids_max, 0);
+  assert_int_equal(r2->s.memory_max, 0);
+  assert_true(r2->s.cpu == 0);
+  assert_null(r2->s.rootfs);
+  assert_int_equal(r2->s.upper, UJ_UPPER_EPHEMERAL);
+  assert_int_equal(r2->s.on_logout, UJ_LOGOUT_KILL);
+  assert_int_equal(r2->s.tmp_size, 1048576);
+  assert_int_equal(r2->s.on_error, UJ_ONERR_ALLOW);  /* untouched key stays */
+
+  /* rule 3: binds = () removes them all */
+  assert_int_equal(c->rules[3].s.n_binds, 0);
+  assert_null(c->rules[3].s.binds);
+
+  /* the defaults are unchanged by the rules */
+  assert_int_equal(d->memory_max, 512ull << 20);
+  assert_int_equal(d->n_binds, 2);
+  uj_config_free(c);
+}
+
+/* The documented defaults of every setting (userjail.conf(5)). */
+static void assert_builtin_defaults(const struct uj_settings *d)
+{
+  assert_string_equal(d->hostname, "jail-%u");
+  assert_int_equal(d->tmp_size, 256ull << 20);
+  assert_int_equal(d->pids_max, 512);
+  assert_int_equal(d->memory_max, 1ull << 30);
+  assert_true(d->cpu == 1.0);
+  assert_int_equal(d->on_logout, UJ_LOGOUT_KILL);
+  assert_int_equal(d->on_error, UJ_ONERR_DENY);
+  assert_int_equal(d->network, UJ_NET_HOST);
+  assert_null(d->rootfs);
+  assert_int_equal(d->upper, UJ_UPPER_EPHEMERAL);
+  assert_int_equal(d->n_binds, 0);
+}
+
+static void test_builtin_defaults(void **state)
+{
+  (void) state;
+  struct uj_config *c = parse_ok("");
+  const struct uj_settings *d = &c->defaults;
+  assert_builtin_defaults(d);
+  assert_int_equal(c->n_rules, 0);
+  assert_int_equal(c->n_exempt, 0);
+  const char *g[] = { "users" };
+  struct uj_user u = user("alice", 1000, g, 1);
+  assert_null(uj_policy_for(c, &u)); /* no rules: nobody jailed */
+  uj_config_free(c);
+
+  /* libconfig integer and 64-bit forms, cpu as an integer */
+  c = parse_ok("tmp_size = 4096; limits = { memory = 5000000000L; cpu = 2; pids = 4194304; };\n"
+               "binds = [];\n");
+  assert_int_equal(c->defaults.tmp_size, 4096);
+  assert_int_equal(c->defaults.memory_max, 5000000000ull);
+  assert_true(c->defaults.cpu == 2.0);
+  assert_int_equal(c->defaults.pids_max, 4194304);
+  uj_config_free(c);
+
+  /* big numbers in comments, strings and floats are not "too large" integers */
+  c = parse_ok("limits = { cpu = 1e1; memory = 0x40000000; }; # 99999999999\n"
+               "/* 99999999999 */ // 99999999999\n"
+               "hostname = \"h-99999999999\"; tmp_size = 2147483647;\n");
+  assert_true(c->defaults.cpu == 10.0);
+  assert_int_equal(c->defaults.memory_max, 1ull << 30);
+  assert_int_equal(c->defaults.tmp_size, 2147483647);
+  uj_config_free(c);
+  /* ...but these are, each once, with no second message about the value */
+  struct uj_diags dg = parse_bad("tmp_size = 2147483648;\nlimits = { pids = 0x80000000;\n"
+                                "cpu = 0; memory = -3000000000; }; on_error = 0;\n");
+  if (dg.n != 5)
+    dump(&dg);
+  assert_int_equal(dg.n, 5);
+  assert_string_equal(dg.items[1], P ":2: integer 0x80000000 is too large for a plain libconfig "
+                      "integer (it would be silently truncated); write a size such as \"4G\" or "
+                      "add an L suffix");
+  assert_non_null(strstr(dg.items[2], ":3: integer -3000000000 is too large"));
+  /* plain bad values on the same line as a reported literal are still reported */
+  assert_string_equal(dg.items[3],
+                      P ":3: bad value '0' for cpu (a number from 0.05 to 1024, or \"unlimited\")");
+  assert_string_equal(dg.items[4], P ":3: on_error must be a string");
+  uj_diags_free(&dg);
+}
+
+static const char *policy_config =
+  "exempt = [ \"admin\", \"@wheel\", \"uid:5000-5009\" ];\n"
+  "rules = (\n"
+  "  { match = [ \"alice\" ]; hostname = \"first\"; },\n"
+  "  { match = [ \"@jailed\", \"alice\" ]; hostname = \"second\"; },\n"
+  "  { match = [ \"uid:2000-2999\" ]; hostname = \"range\"; },\n"
+  "  { match = [ \"root\", \"uid:0-10\", \"admin\", \"uid:5000-5100\" ]; hostname = \"last\"; }\n"
+  ");\n";
+
+static const char *host_for(const struct uj_config *c, const char *name, uid_t uid,
+                            const char *const *groups, size_t n)
+{
+  struct uj_user u = user(name, uid, groups, n);
+  const struct uj_settings *s = uj_policy_for(c, &u);
+  return s ? s->hostname : NULL;
+}
+
+static void test_policy(void **state)
+{
+  (void) state;
+  struct uj_config *c = parse_ok(policy_config);
+  const char *none[] = { "users" };
+  const char *jailed[] = { "bob", "users", "jailed" }; /* supplementary group last */
+  const char *wheel[] = { "jailed", "wheel" };
+
+  /* first match wins: alice is in rule 0 and rule 1 */
+  assert_string_equal(host_for(c, "alice", 1000, jailed, 3), "first");
+  /* @group through the supplementary group names */
+  assert_string_equal(host_for(c, "bob", 1001, jailed, 3), "second");
+  assert_null(host_for(c, "bob", 1001, none, 1));
+  assert_null(host_for(c, "bob", 1001, NULL, 0));
+  /* a group pattern does not match a user of that name, nor vice versa */
+  const char *alice_grp[] = { "alice" };
+  assert_null(host_for(c, "jailed", 1002, alice_grp, 1));
+  /* uid ranges, both ends inclusive */
+  assert_null(host_for(c, "u", 1999, none, 1));
+  assert_string_equal(host_for(c, "u", 2000, none, 1), "range");
+  assert_string_equal(host_for(c, "u", 2999, none, 1), "range");
+  assert_null(host_for(c, "u", 3000, none, 1));
+  /* exempt by name, by group, by uid range, even though a rule matches */
+  assert_null(host_for(c, "admin", 1003, none, 1));
+  assert_null(host_for(c, "carl", 1004, wheel, 2));
+  assert_null(host_for(c, "u", 5000, none, 1));
+  assert_null(host_for(c, "u", 5009, none, 1));
+  assert_string_equal(host_for(c, "u", 5010, none, 1), "last");
+  /* root is never jailed, even when named and in a matching range */
+  assert_null(host_for(c, "root", 0, none, 1));
+  assert_null(host_for(c, "toor", 0, jailed, 3));
+  assert_string_equal(host_for(c, "u", 10, none, 1), "last");
+  assert_string_equal(host_for(c, "root", 1, none, 1), "last"); /* a non-0 "root" */
+  /* unmatched */
+  assert_null(host_for(c, "zed", 1500, none, 1));
+  uj_config_free(c);
+}
+
+static void test_pattern_matches(void **state)
+{
+  (void) state;
+  const char *g[] = { "staff", "jailed" };
+  struct uj_user u = user("alice", 1500, g, 2);
+  assert_true(uj_pattern_matches("alice", &u));
+  assert_false(uj_pattern_matches("alic", &u));
+  assert_false(uj_pattern_matches("Alice", &u));
+  assert_true(uj_pattern_matches("@staff", &u));
+  assert_true(uj_pattern_matches("@jailed", &u));
+  assert_false(uj_pattern_matches("@jail", &u));
+  assert_false(uj_pattern_matches("@alice", &u));
+  assert_true(uj_pattern_matches("uid:1500-1500", &u));
+  assert_true(uj_pattern_matches("uid:0-4294967294", &u));
+  assert_false(uj_pattern_matches("uid:1501-2000", &u));
+  /* malformed patterns never match */
+  assert_false(uj_pattern_matches("", &u));
+  assert_false(uj_pattern_matches("@", &u));
+  assert_false(uj_pattern_matches("uid:x-y", &u));
+  assert_false(uj_pattern_matches("uid:2000-1000", &u));
+  assert_false(uj_pattern_matches("uid:1500", &u));
+  assert_false(uj_pattern_matches(NULL, &u));
+}
+
+/* ---- diagnostics ----------------------------------------------------------- */
+
+static void test_error_messages(void **state)
+{
+  (void) state;
+  static const struct {
+    const char *text, *want;
+  } cases[] = {
+    { "hostname = \"a\";\ntmp_sise = \"1M\";\n", P ":2: unknown key 'tmp_sise'" },
+    { "limits = {\n memroy = \"1G\"; };\n", P ":2: unknown key 'memroy' in limits" },
+    { "binds = ( { source = \"/srv\";\n dest = \"/x\"; } );\n", P ":2: unknown key 'dest' in bind" },
+    { "rules = ( { match = [\"a\"];\n netwrok = \"none\"; } );\n",
+      P ":2: unknown key 'netwrok' in rule" },
+    { "\n\ntmp_size = \"lots\";\n", P ":3: bad size 'lots' for tmp_size" },
+    { "tmp_size = \"1.5G\";\n", P ":1: bad size '1.5G' for tmp_size" },
+    { "tmp_size = 0;\n", P ":1: bad size '0' for tmp_size" },
+    { "tmp_size = \"unlimited\";\n", P ":1: bad size 'unlimited' for tmp_size" },
+    { "tmp_size = true;\n", P ":1: tmp_size must be a size such as \"256M\"" },
+    { "limits = { memory = -5; };\n", P ":1: bad size '-5' for memory" },
+    { "limits = { memory = 1.5; };\n",
+      P ":1: memory must be a size such as \"256M\" or \"unlimited\"" },
+    { "limits = { memory = 5000000000; };\n",
+      P ":1: integer 5000000000 is too large for a plain libconfig integer (it would be silently "
+        "truncated); write a size such as \"4G\" or add an L suffix" },
+    { "limits = { pids = 0; };\n", P ":1: bad value '0' for pids (an integer from 1 to 4194304, or \"unlimited\")" },
+    { "limits = { pids = 4194305; };\n",
+      P ":1: bad value '4194305' for pids (an integer from 1 to 4194304, or \"unlimited\")" },
+    { "limits = { pids = \"many\"; };\n",
+      P ":1: bad value 'many' for pids (an integer from 1 to 4194304, or \"unlimited\")" },
+    { "limits = { cpu = 0.01; };\n",
+      P ":1: bad value '0.01' for cpu (a number from 0.05 to 1024, or \"unlimited\")" },
+    { "limits = { cpu = 2000; };\n",
+      P ":1: bad value '2000' for cpu (a number from 0.05 to 1024, or \"unlimited\")" },
+    { "limits = { pids = 1.5; };\n",
+      P ":1: pids must be an integer from 1 to 4194304, or \"unlimited\"" },
+    { "limits = { cpu = [ 1 ]; };\n",
+      P ":1: cpu must be a number from 0.05 to 1024, or \"unlimited\"" },
+    { "limits = { cpu = \"half\"; };\n",
+      P ":1: bad value 'half' for cpu (a number from 0.05 to 1024, or \"unlimited\")" },
+    { "limits = \"1G\";\n",
+      P ":1: limits must be a group, e.g. { pids = 512; memory = \"1G\"; cpu = 1.0; }" },
+    { "on_logout = \"stay\";\n", P ":1: bad value 'stay' for on_logout (allowed: kill, linger)" },
+    { "on_error = \"ignore\";\n", P ":1: bad value 'ignore' for on_error (allowed: deny, allow)" },
+    { "network = \"bridge\";\n", P ":1: bad value 'bridge' for network (allowed: host, none)" },
+    { "upper = \"disk\";\n", P ":1: bad value 'disk' for upper (allowed: ephemeral, persistent)" },
+    { "network = 1;\n", P ":1: network must be a string" },
+    { "hostname = \"jail-%x\";\n",
+      P ":1: hostname pattern 'jail-%x' has unknown escape '%x' (allowed: %u, %U, %%)" },
+    { "hostname = \"jail-%\";\n",
+      P ":1: hostname pattern 'jail-%' ends in a lone '%' (write %% for a percent)" },
+    { "hostname = \"jail_%u\";\n",
+      P ":1: hostname pattern 'jail_%u' cannot yield a valid hostname (letters, digits, '-' and "
+        "'.', at most 64 characters)" },
+    { "hostname = \"\";\n",
+      P ":1: hostname pattern '' cannot yield a valid hostname (letters, digits, '-' and '.', at "
+        "most 64 characters)" },
+    { "hostname = \"jail-%%\";\n",
+      P ":1: hostname pattern 'jail-%%' cannot yield a valid hostname (letters, digits, '-' and "
+        "'.', at most 64 characters)" },
+    { "binds = (\n\n\n\n\n\n { source = \"/proc\"; } );\n",
+      P ":7: bind source '/proc' is not allowed (/, /proc, /sys, /dev)" },
+    { "binds = ( { source = \"/\"; } );\n",
+      P ":1: bind source '/' is not allowed (/, /proc, /sys, /dev)" },
+    { "binds = ( { source = \"/sys/fs/cgroup\"; } );\n",
+      P ":1: bind source '/sys/fs/cgroup' is not allowed (/, /proc, /sys, /dev)" },
+    { "binds = ( { source = \"/srv\"; destination = \"/dev/x\"; } );\n",
+      P ":1: bind destination '/dev/x' is not allowed (/, /proc, /sys, /dev)" },
+    { "binds = ( { source = \"srv\"; } );\n",
+      P ":1: bind source 'srv' must be an absolute path without '.', '..', '//' or a trailing '/'" },
+    { "binds = ( { source = \"/srv/../proc\"; } );\n",
+      P ":1: bind source '/srv/../proc' must be an absolute path without '.', '..', '//' or a "
+        "trailing '/'" },
+    { "binds = ( { source = \"/srv\"; destination = \"/x/\"; } );\n",
+      P ":1: bind destination '/x/' must be an absolute path without '.', '..', '//' or a "
+        "trailing '/'" },
+    { "binds = ( { destination = \"/x\"; } );\n", P ":1: bind has no source" },
+    { "binds = ( { source = \"/srv\"; mode = \"wr\"; } );\n",
+      P ":1: bad value 'wr' for mode (allowed: ro, rw)" },
+    { "binds = ( { source = \"/srv\"; optional = \"yes\"; } );\n",
+      P ":1: optional must be true or false" },
+    { "binds = ( { source = \"/a\"; destination = \"/x\"; },\n { source = \"/b\"; destination = "
+      "\"/x\"; } );\n",
+      P ":2: bind destination '/x' is already used by the bind on line 1" },
+    { "binds = [ \"/srv\" ];\n",
+      P ":1: binds must be a list of groups, e.g. ( { source = \"/srv/shared\"; } )" },
+    { "binds = ( \"/srv\" );\n",
+      P ":1: each bind must be a group, e.g. { source = \"/srv/shared\"; mode = \"rw\"; }" },
+    { "rootfs = \"images/x\";\n",
+      P ":1: rootfs 'images/x' must be \"host\" or an absolute path without '.', '..', '//' or a "
+        "trailing '/'" },
+    { "rootfs = \"/\";\n", P ":1: rootfs '/' is not allowed (/, /proc, /sys, /dev)" },
+    { "rootfs = \"/proc/1/root\";\n",
+      P ":1: rootfs '/proc/1/root' is not allowed (/, /proc, /sys, /dev)" },
+    { "exempt = [ \"\" ];\n", P ":1: bad exempt pattern '' (use NAME, @GROUP or uid:LOW-HIGH)" },
+    { "exempt = \"admin\";\n",
+      P ":1: exempt must be a list of patterns, e.g. [ \"alice\", \"@jailed\", \"uid:2000-2999\" ]" },
+    { "rules = ( { match = [ \"@\" ]; } );\n",
+      P ":1: bad match pattern '@' (use NAME, @GROUP or uid:LOW-HIGH)" },
+    { "rules = ( { match = [ \"uid:x-y\" ]; } );\n",
+      P ":1: bad match pattern 'uid:x-y' (use NAME, @GROUP or uid:LOW-HIGH)" },
+    { "rules = ( { match = [ \"uid:2000-1000\" ]; } );\n",
+      P ":1: bad match pattern 'uid:2000-1000' (use NAME, @GROUP or uid:LOW-HIGH)" },
+    { "rules = ( { match = [ \"al ice\" ]; } );\n",
+      P ":1: bad match pattern 'al ice' (use NAME, @GROUP or uid:LOW-HIGH)" },
+    { "rules = ( { match = [ 5 ]; } );\n",
+      P ":1: match patterns must be strings (use NAME, @GROUP or uid:LOW-HIGH)" },
+    { "rules = (\n { match = [ ]; } );\n", P ":2: rule has an empty match list" },
+    { "rules = (\n { network = \"none\"; } );\n", P ":2: rule has no match list" },
+    { "rules = ( { match = [\"a\"]; exempt = [\"b\"]; } );\n",
+      P ":1: exempt is only allowed at the top level, not in a rule" },
+    { "match = [ \"a\" ];\n", P ":1: match is only allowed inside a rule" },
+    { "rules = { match = [\"a\"]; };\n",
+      P ":1: rules must be a list of groups, e.g. ( { match = [ \"@jailed\" ]; } )" },
+    { "rules = ( [ \"a\" ] );\n",
+      P ":1: each rule must be a group, e.g. { match = [ \"@jailed\" ]; }" },
+    { "hostname = \"a\";\ntmp_size = ;\n", P ":2: syntax error" },
+    { "a = 1;\n\n\nhostname = \"a\";\nhostname = \"b\";\n",
+      P ":5: syntax error: duplicate setting name" },
+    { "\n@include \"/etc/passwd\"\n",
+      P ":2: @include is not allowed (included files would escape the ownership check)" },
+    /* control characters in values are shown escaped */
+    { "on_logout = \"a\\nb\";\n", P ":1: bad value 'a\\x0ab' for on_logout (allowed: kill, linger)" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    expect_one(cases[i].text, cases[i].want);
+}
+
+static void test_multiple_errors(void **state)
+{
+  (void) state;
+  const char *text =
+    "tmp_sise = \"1M\";\n"                                             /* 1 */
+    "tmp_size = \"lots\";\n"                                           /* 2 */
+    "limits = { pids = 0; memory = \"1X\"; };\n"                       /* 3: two errors */
+    "network = \"bridge\";\n"                                          /* 4 */
+    "rules = (\n"                                                      /* 5 */
+    "  { match = [ \"uid:9-1\", \"ok\" ]; on_error = \"maybe\"; },\n"  /* 6: two */
+    "  { match = []; }\n"                                              /* 7 */
+    ");\n"
+    "binds = ( { source = \"/dev\"; } );\n";                           /* 9: after rules */
+  struct uj_diags d = parse_bad(text);
+  const char *want[] = {
+    P ":1: unknown key 'tmp_sise'",
+    P ":2: bad size 'lots' for tmp_size",
+    P ":3: bad value '0' for pids (an integer from 1 to 4194304, or \"unlimited\")",
+    P ":3: bad size '1X' for memory",
+    P ":4: bad value 'bridge' for network (allowed: host, none)",
+    P ":6: bad match pattern 'uid:9-1' (use NAME, @GROUP or uid:LOW-HIGH)",
+    P ":6: bad value 'maybe' for on_error (allowed: deny, allow)",
+    P ":7: rule has an empty match list",
+    P ":9: bind source '/dev' is not allowed (/, /proc, /sys, /dev)",
+  };
+  if (d.n != sizeof want / sizeof want[0])
+    dump(&d);
+  assert_int_equal(d.n, sizeof want / sizeof want[0]);
+  for (size_t i = 0; i < d.n; i++)
+    assert_string_equal(d.items[i], want[i]); /* all of them, in line order */
+  uj_diags_free(&d);
+  assert_null(d.items);
+  assert_int_equal(d.n, 0);
+
+  /* diagnostics append to what the caller already holds */
+  struct uj_diags acc = { 0 };
+  struct uj_config *c = NULL;
+  struct uj_err e;
+  assert_int_equal(uj_config_parse_string("a = 1;\n", "/x.conf", &c, &acc, &e), -1);
+  assert_int_equal(uj_config_parse_string("\nb = 1;\n", "/y.conf", &c, &acc, &e), -1);
+  assert_int_equal(acc.n, 2);
+  assert_string_equal(acc.items[0], "/x.conf:1: unknown key 'a'");
+  assert_string_equal(acc.items[1], "/y.conf:2: unknown key 'b'");
+  assert_string_equal(e.msg, "/y.conf:2: unknown key 'b'");
+  uj_diags_free(&acc);
+
+  /* a NULL diags is allowed: err still says what is wrong */
+  assert_int_equal(uj_config_parse_string("tmp_size = \"x\";\n", "/z.conf", &c, NULL, &e), -1);
+  assert_string_equal(e.msg, "/z.conf:1: bad size 'x' for tmp_size");
+}
+
+static char tmpdir[64]; /* short, so paths built from it always fit */
+
+static void write_file(const char *path, const char *text, mode_t mode, uid_t uid)
+{
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+  assert_int_equal(fchown(fd, uid, 0), 0);
+  assert_int_equal(fchmod(fd, mode), 0);
+  close(fd);
+}
+
+static int make_tmpdir(void **state)
+{
+  (void) state;
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/uj-test-config.XXXXXX");
+  return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmpdir(void **state)
+{
+  char cmd[PATH_MAX + 16];
+  (void) state;
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_include_refused(void **state)
+{
+  char inc[128], text[1024];
+  (void) state;
+
+  /* the included file is valid and would be read by libconfig if allowed */
+  snprintf(inc, sizeof inc, "%s/inc.conf", tmpdir);
+  write_file(inc, "hostname = \"included\";\n", 0644, 0);
+  snprintf(text, sizeof text,
+           "tmp_size = \"1M\";\n"
+           "@include \"%s\"\n"
+           "  \t@include \"%s\"\n"
+           "/* in a comment, still refused (conservative) */\n"
+           "/*\n"
+           "@include \"%s\"\n"
+           "*/\n",
+           inc, inc, inc);
+  struct uj_diags d = parse_bad(text);
+  assert_int_equal(d.n, 3);
+  assert_string_equal(d.items[0],
+                      P ":2: @include is not allowed (included files would escape the ownership check)");
+  assert_string_equal(d.items[1],
+                      P ":3: @include is not allowed (included files would escape the ownership check)");
+  assert_string_equal(d.items[2],
+                      P ":6: @include is not allowed (included files would escape the ownership check)");
+  uj_diags_free(&d);
+
+  /* include plus other errors: all reported, later line numbers unchanged */
+  snprintf(text, sizeof text, "@include \"%s\"\nnetwork = \"x\";\n", inc);
+  d = parse_bad(text);
+  assert_int_equal(d.n, 2);
+  assert_string_equal(d.items[1], P ":2: bad value 'x' for network (allowed: host, none)");
+  uj_diags_free(&d);
+
+  /* "@include" inside a string value is just text */
+  struct uj_config *c = parse_ok("rules = ( { match = [\n \"@include\" ]; } );\n");
+  assert_string_equal(c->rules[0].match[0], "@include");
+  uj_config_free(c);
+}
+
+/* ---- uj_config_load --------------------------------------------------------- */
+
+static int load(const char *path, struct uj_diags *d, struct uj_err *e, struct uj_config **c)
+{
+  *c = NULL;
+  memset(d, 0, sizeof *d);
+  return uj_config_load(path, c, d, e);
+}
+
+static void test_load_checks(void **state)
+{
+  char path[PATH_MAX], want[PATH_MAX + 128], link[PATH_MAX];
+  struct uj_config *c;
+  struct uj_diags d;
+  struct uj_err e;
+  (void) state;
+
+  assert_int_equal(geteuid(), 0); /* the ownership checks need root */
+  snprintf(path, sizeof path, "%s/userjail.conf", tmpdir);
+
+  write_file(path, "hostname = \"ok\";\n", 0644, 0);
+  assert_int_equal(load(path, &d, &e, &c), 0);
+  assert_int_equal(d.n, 0);
+  assert_string_equal(c->defaults.hostname, "ok");
+  assert_string_equal(c->path, path);
+  uj_config_free(c);
+  uj_diags_free(&d);
+
+  write_file(path, "hostname = \"ok\";\n", 0400, 0);
+  assert_int_equal(load(path, &d, &e, &c), 0);
+  uj_config_free(c);
+  uj_diags_free(&d);
+
+  /* a symlink is judged by the file it leads to */
+  snprintf(link, sizeof link, "%s/link.conf", tmpdir);
+  assert_int_equal(symlink(path, link), 0);
+  assert_int_equal(load(link, &d, &e, &c), 0);
+  uj_config_free(c);
+  uj_diags_free(&d);
+
+  write_file(path, "hostname = \"ok\";\n", 0664, 0);
+  assert_int_equal(load(path, &d, &e, &c), -1);
+  assert_null(c);
+  snprintf(want, sizeof want, "%s: must not be writable by group or others", path);
+  assert_string_equal(e.msg, want);
+  assert_int_equal(d.n, 1);
+  assert_string_equal(d.items[0], want);
+  uj_diags_free(&d);
+
+  write_file(path, "hostname = \"ok\";\n", 0646, 0);
+  assert_int_equal(load(path, &d, &e, &c), -1);
+  assert_string_equal(e.msg, want);
+  uj_diags_free(&d);
+
+  write_file(path, "hostname = \"ok\";\n", 0644, 1000);
+  assert_int_equal(load(path, &d, &e, &c), -1);
+  snprintf(want, sizeof want, "%s: must be owned by root", path);
+  assert_string_equal(e.msg, want);
+  uj_diags_free(&d);
+
+  /* both problems at once: both reported, err has the first */
+  write_file(path, "hostname = \"ok\";\n", 0666, 1000);
+  assert_int_equal(load(path, &d, &e, &c), -1);
+  assert_int_equal(d.n, 2);
+  assert_string_equal(e.msg, want);
+  snprintf(want, sizeof want, "%s: must not be writable by group or others", path);
+  assert_string_equal(d.items[1], want);
+  uj_diags_free(&d);
+
+  /* a good file with bad content: the parser's messages, with this path */
+  write_file(path, "\nnetwork = \"x\";\n", 0644, 0);
+  assert_int_equal(load(path, &d, &e, &c), -1);
+  snprintf(want, sizeof want, "%s:2: bad value 'x' for network (allowed: host, none)", path);
+  assert_int_equal(d.n, 1);
+  assert_string_equal(d.items[0], want);
+  uj_diags_free(&d);
+
+  /* NUL bytes would hide the rest of the file from libconfig */
+  int fd = open(path, O_WRONLY | O_TRUNC);
+  assert_int_equal(write(fd, "a = 1;\0b", 8), 8);
+  close(fd);
+  assert_int_equal(load(path, &d, &e, &c), -1);
+  snprintf(want, sizeof want, "%s: contains a NUL byte (not a text file)", path);
+  assert_string_equal(e.msg, want);
+  uj_diags_free(&d);
+
+  /* missing file */
+  snprintf(path, sizeof path, "%s/missing.conf", tmpdir);
+  assert_int_equal(load(path, &d, &e, &c), -1);
+  snprintf(want, sizeof want, "%s: No such file or directory", path);
+  assert_string_equal(e.msg, want);
+  assert_int_equal(d.n, 1);
+  assert_string_equal(d.items[0], want);
+  uj_diags_free(&d);
+
+  /* not a regular file: a directory, and a FIFO (must not block) */
+  assert_int_equal(load(tmpdir, &d, &e, &c), -1);
+  snprintf(want, sizeof want, "%s: not a regular file", tmpdir);
+  assert_string_equal(e.msg, want);
+  uj_diags_free(&d);
+  snprintf(path, sizeof path, "%s/fifo", tmpdir);
+  assert_int_equal(mkfifo(path, 0600), 0);
+  assert_int_equal(load(path, &d, &e, &c), -1);
+  snprintf(want, sizeof want, "%s: not a regular file", path);
+  assert_string_equal(e.msg, want);
+  uj_diags_free(&d);
+
+  /* too large */
+  snprintf(path, sizeof path, "%s/big.conf", tmpdir);
+  fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  assert_int_equal(ftruncate(fd, 2 * 1024 * 1024), 0);
+  close(fd);
+  assert_int_equal(load(path, &d, &e, &c), -1);
+  snprintf(want, sizeof want, "%s: too large (over 1 MiB)", path);
+  assert_string_equal(e.msg, want);
+  uj_diags_free(&d);
+}
+
+/* ---- the shipped example ----------------------------------------------------- */
+
+static char *read_shipped_conf(void)
+{
+  char exe[PATH_MAX], path[PATH_MAX + 32];
+  const char *candidates[2] = { "conf/userjail.conf", NULL };
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+  /* run from the repository root (make check-unit) or from anywhere via the
+   * binary's location build/tests/test_config */
+  if (n > 0) {
+    exe[n] = '\0';
+    snprintf(path, sizeof path, "%s/../../conf/userjail.conf", dirname(exe));
+    candidates[1] = path;
+  }
+  for (size_t i = 0; i < 2; i++) {
+    FILE *f = candidates[i] ? fopen(candidates[i], "re") : NULL;
+    if (!f)
+      continue;
+    char *buf = calloc(1, 1 << 20);
+    size_t len = fread(buf, 1, (1 << 20) - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+  }
+  fail_msg("conf/userjail.conf not found");
+  return NULL;
+}
+
+static void test_shipped_conf(void **state)
+{
+  (void) state;
+  char *text = read_shipped_conf();
+  struct uj_config *c = parse_ok(text);
+  free(text);
+
+  /* the built-in defaults, and exactly one rule: group jailed */
+  const struct uj_settings *d = &c->defaults;
+  assert_builtin_defaults(d);
+  assert_int_equal(c->n_exempt, 0);
+  assert_int_equal(c->n_rules, 1);
+
+  const char *in[] = { "alice", "jailed" };
+  const char *out[] = { "alice", "users", "sudo" };
+  struct uj_user a = user("alice", 1000, in, 2);
+  const struct uj_settings *s = uj_policy_for(c, &a);
+  assert_non_null(s);
+  assert_string_equal(s->hostname, "jail-%u");
+  struct uj_user b = user("alice", 1000, out, 3);
+  assert_null(uj_policy_for(c, &b));
+  struct uj_user r = user("root", 0, in, 2);
+  assert_null(uj_policy_for(c, &r));
+  uj_config_free(c);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_full_config),     cmocka_unit_test(test_builtin_defaults),
+    cmocka_unit_test(test_policy),          cmocka_unit_test(test_pattern_matches),
+    cmocka_unit_test(test_error_messages),  cmocka_unit_test(test_multiple_errors),
+    cmocka_unit_test(test_include_refused), cmocka_unit_test(test_load_checks),
+    cmocka_unit_test(test_shipped_conf),
+  };
+  return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
