@@ -6,6 +6,7 @@
 #define UJ_CLEANUP_H
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -36,13 +37,29 @@ static inline void *uj_steal_ptr(void *pp)
   *p = NULL;
   return v;
 }
-#define steal_pointer(pp) uj_steal_ptr(pp)
+/* Typed: `char *s = steal_pointer(&buf);` keeps buf's type, so handing a
+ * pointer out of its scope cannot silently change what it points to. */
+#define steal_pointer(pp) ((__typeof__(*(pp))) uj_steal_ptr(pp))
 
 static inline int steal_fd(int *fd)
 {
   int v = *fd;
   *fd = -1;
   return v;
+}
+
+/* Close every fd of fds[0..n) that is open (>= 0) and mark it closed: the
+ * one way to drop a set of received or half-set-up descriptors. */
+static inline void close_many(int *fds, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    if (fds[i] >= 0) {
+      int saved = errno;
+      close(fds[i]);
+      errno = saved;
+      fds[i] = -1;
+    }
+  }
 }
 
 #endif

@@ -1,4 +1,5 @@
 #include "common/proto.h"
+#include "common/cleanup.h"
 
 #include <errno.h>
 #include <string.h>
@@ -73,16 +74,14 @@ int uj_recv_fds(int sock, void *buf, size_t len, int *fds, size_t maxfds, size_t
   }
   *nfds = got;
   if (mh.msg_flags & MSG_CTRUNC) {
-    for (size_t i = 0; i < got; i++)
-      close(fds[i]);
+    close_many(fds, got);
     *nfds = 0;
     return uj_err_set(err, EMSGSIZE, "descriptors truncated");
   }
   if (n == 0)
     return uj_err_set(err, ECONNRESET, "peer closed the connection");
   if ((size_t) n != len) {
-    for (size_t i = 0; i < got; i++)
-      close(fds[i]);
+    close_many(fds, got);
     *nfds = 0;
     return uj_err_set(err, EIO, "short message (%zd of %zu bytes)", n, len);
   }

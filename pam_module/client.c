@@ -1,4 +1,5 @@
 #include "pam_module/client.h"
+#include "common/cleanup.h"
 #include "common/timeouts.h"
 
 #include <errno.h>
@@ -109,8 +110,7 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
     return uj_err_prefix(err, "helper %s", a->helper);
   }
   if (msg->magic != UJ_PROTO_MAGIC) {
-    for (size_t i = 0; i < *nfds; i++)
-      close(fds[i]);
+    close_many(fds, *nfds);
     *nfds = 0;
     return uj_err_set(err, EPROTO, "helper %s: bad answer", a->helper);
   }

@@ -13,6 +13,7 @@
 #include <security/pam_modules.h>
 
 #include "common/enter.h"
+#include "common/cleanup.h"
 #include "pam_module/client.h"
 
 #define DATA_KEY "pam_userjail_session"
@@ -85,15 +86,13 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
   case UJ_STATUS_JAILED:
     break;
   default:
-    for (size_t i = 0; i < nfds; i++)
-      close(fds[i]);
+    close_many(fds, nfds);
     return deny(pamh, flags, user, "helper sent an unknown status");
   }
 
   j = calloc(1, sizeof *j);
   if (!j) {
-    for (size_t i = 0; i < nfds; i++)
-      close(fds[i]);
+    close_many(fds, nfds);
     return deny(pamh, flags, user, "out of memory");
   }
   if (uj_enter(&msg, fds, nfds, j, &err) < 0) {

@@ -1,6 +1,6 @@
 /* File access for the cgroup code: every path under the cgroup root is
- * opened with openat2(RESOLVE_NO_SYMLINKS) (cgroupfs has no symlinks, so one
- * showing up means something is wrong), knobs are read and written whole,
+ * opened with the one safe opener, uj_open_nofollow() (cgroupfs has no
+ * symlinks, so one showing up means something is wrong), knobs are read and written whole,
  * and cgroup directories are removed the same way on cgroupfs and on the
  * plain directory trees the unit tests use. */
 #include "cgroup/internal.h"
@@ -9,40 +9,26 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
-
-int cg_open_nofollow(const char *path, int flags, mode_t mode)
-{
-  struct open_how how = {
-    .flags = (uint64_t) (flags | O_CLOEXEC | O_NOFOLLOW),
-    .mode = (flags & O_CREAT) ? mode : 0,
-    .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-  };
-  int fd = (int) syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
-  if (fd < 0 && errno == ENOSYS)
-    fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW, mode);
-  return fd;
-}
+#include "fs/safefs.h"
 
 bool cg_path_exists(const char *path)
 {
-  cleanup_close int fd = cg_open_nofollow(path, O_PATH, 0);
+  cleanup_close int fd = uj_open_nofollow(path, O_PATH, 0);
   return fd >= 0;
 }
 
 bool cg_is_dir(const char *path)
 {
   struct stat st;
-  cleanup_close int fd = cg_open_nofollow(path, O_PATH | O_DIRECTORY, 0);
+  cleanup_close int fd = uj_open_nofollow(path, O_PATH | O_DIRECTORY, 0);
   return fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -57,7 +43,7 @@ int cg_join(char *out, const char *a, const char *b, struct uj_err *err)
 /* Read a whole (small or large) file into a malloc'ed NUL-terminated buffer. */
 char *cg_read_all(const char *path, struct uj_err *err)
 {
-  cleanup_close int fd = cg_open_nofollow(path, O_RDONLY, 0);
+  cleanup_close int fd = uj_open_nofollow(path, O_RDONLY, 0);
   size_t len = 0, cap = 4096;
   cleanup_free char *buf = NULL;
 
@@ -100,7 +86,7 @@ int cg_write_knob_flags(const char *dir, const char *knob, const char *val, int 
   char path[PATH_MAX];
   if (cg_join(path, dir, knob, err) < 0)
     return -1;
-  cleanup_close int fd = cg_open_nofollow(path, O_WRONLY | O_CREAT | extra, 0644);
+  cleanup_close int fd = uj_open_nofollow(path, O_WRONLY | O_CREAT | extra, 0644);
   if (fd < 0)
     return uj_err_set(err, errno, "open %s", path);
   size_t len = strlen(val);
@@ -137,7 +123,7 @@ int cg_remove_dir(const char *path, struct uj_err *err)
     return uj_err_set(err, EINVAL, "refusing to remove %s", path);
   *slash = '\0';
   const char *name = slash + 1;
-  cleanup_close int pfd = cg_open_nofollow(parent, O_PATH | O_DIRECTORY, 0);
+  cleanup_close int pfd = uj_open_nofollow(parent, O_PATH | O_DIRECTORY, 0);
   if (pfd < 0)
     return errno == ENOENT ? 0 : uj_err_set(err, errno, "open %s", parent);
   if (unlinkat(pfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)

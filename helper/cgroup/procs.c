@@ -1,6 +1,6 @@
 /* What runs in a user's cgroup: usage (pids, memory), killing everything in
  * it and removing it, and the cgroups a process is in now (so a session can
- * move itself back out at logout). Layout and creation are cgroup.c. */
+ * move itself back out at logout). Layout is layout.c, creation create.c. */
 #include "cgroup/cgroup.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "fs/safefs.h"
 #include "cgroup/internal.h"
 
 static int read_u64(const char *dir, const char *knob, uint64_t *out, struct uj_err *err)
@@ -138,11 +139,7 @@ int uj_cgroup_destroy(struct uj_cgroup *cg, int timeout_ms, struct uj_err *err)
   int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
   int rc = 0;
 
-  for (size_t i = 0; i < cg->n; i++) {
-    if (cg->procs_fds[i] >= 0)
-      close(cg->procs_fds[i]);
-    cg->procs_fds[i] = -1;
-  }
+  close_many(cg->procs_fds, cg->n);
   if (cg->version == 2)
     for (size_t i = 0; i < cg->n; i++)
       if (cg_knob_exists(cg->dirs[i], "cgroup.kill")) {
@@ -261,7 +258,7 @@ int uj_cgroup_open_current(const char *root, pid_t pid, int *fds, size_t max, si
   for (size_t i = 0; i < nd; i++) {
     if (cg_join(path, dirs[i], "cgroup.procs", err) < 0)
       goto fail;
-    fds[i] = cg_open_nofollow(path, O_WRONLY, 0);
+    fds[i] = uj_open_nofollow(path, O_WRONLY, 0);
     if (fds[i] < 0) {
       uj_err_set(err, errno, "open %s", path);
       goto fail;
@@ -270,8 +267,7 @@ int uj_cgroup_open_current(const char *root, pid_t pid, int *fds, size_t max, si
   }
   return 0;
 fail:
-  for (size_t i = 0; i < *n; i++)
-    close(fds[i]);
+  close_many(fds, *n);
   *n = 0;
   return -1;
 }

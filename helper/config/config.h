@@ -1,6 +1,6 @@
 /* Configuration: the libconfig file (/etc/security/userjail.conf), its
  * validation, and the policy decision "is this user jailed, and how".
- * Parsing lives in config.c, matching in policy.c; neither makes a syscall
+ * Parsing lives in load.c and tree.c, matching in policy.c; neither makes a syscall
  * beyond reading the file, so both are unit-tested directly. */
 #ifndef UJ_CONFIG_H
 #define UJ_CONFIG_H

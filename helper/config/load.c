@@ -1,7 +1,7 @@
 /* The configuration file up to the libconfig tree: read it safely, check the
  * raw text, hand it to libconfig, and collect every problem as
  * "FILE:LINE: message" so an admin can fix a broken file in one pass
- * (`userjail check-config`). Validating the tree is config.c.
+ * (`userjail check-config`). Validating the tree is tree.c; diag.c collects the messages.
  *
  * Two things libconfig 1.5 (Debian 12) does that we must not let through:
  *  - `@include "file"` is processed by its lexer even in config_read_string,

@@ -30,7 +30,7 @@ static const char *skip_slashes(const char *p)
 
 /* Fallback for kernels without openat2: walk one component at a time,
  * refusing symlinks and "..". */
-static int open_walk(int dirfd, const char *path, int flags)
+static int open_walk(int dirfd, const char *path, int flags, mode_t mode)
 {
   cleanup_free char *copy = strdup(path);
   cleanup_close int cur = -1;
@@ -50,7 +50,7 @@ static int open_walk(int dirfd, const char *path, int flags)
     }
     if (strcmp(comp, ".") != 0) {
       int f = next ? (O_PATH | O_DIRECTORY) : flags;
-      int fd = openat(cur, comp, f | O_NOFOLLOW | O_CLOEXEC, 0);
+      int fd = openat(cur, comp, f | O_NOFOLLOW | O_CLOEXEC, next ? 0 : mode);
       struct stat st;
       if (fd < 0)
         return -1;
@@ -86,7 +86,7 @@ int uj_open_beneath(int dirfd, const char *path, int flags, struct uj_err *err)
       break;
   }
   if (fd < 0 && errno == ENOSYS)
-    fd = open_walk(dirfd, rel, flags);
+    fd = open_walk(dirfd, rel, flags, 0);
   if (fd < 0) {
     int e = errno;
     if (e == ELOOP)
@@ -94,6 +94,29 @@ int uj_open_beneath(int dirfd, const char *path, int flags, struct uj_err *err)
     if (e == EXDEV)
       return uj_err_set(err, e, "%s: path escapes its root", path);
     return uj_err_set(err, e, "%s", path);
+  }
+  return fd;
+}
+
+int uj_open_nofollow(const char *path, int flags, mode_t mode)
+{
+  struct open_how how = {
+    .flags = (uint64_t) (flags | O_CLOEXEC | O_NOFOLLOW),
+    .mode = (flags & O_CREAT) ? mode : 0,
+    .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd;
+
+  if (path[0] != '/') {
+    errno = EINVAL;
+    return -1;
+  }
+  fd = (int) syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  if (fd < 0 && errno == ENOSYS) {
+    cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+      return -1;
+    fd = open_walk(root, skip_slashes(path), flags | O_NOFOLLOW, mode);
   }
   return fd;
 }

@@ -15,6 +15,12 @@
  * and O_NOFOLLOW are always added. Returns an fd or -1 with err set. */
 int uj_open_beneath(int dirfd, const char *path, int flags, struct uj_err *err);
 
+/* Open an absolute path of root's own trees (/sys/fs/cgroup, /proc, /run)
+ * without following any symlink on the way, creating it with `mode` when
+ * O_CREAT is given. -1 with errno set, like open(2): for callers that test
+ * existence as well as for those that report. */
+int uj_open_nofollow(const char *path, int flags, mode_t mode);
+
 /* mkdir -p of `path` beneath dirfd (no symlink followed), mode for new
  * directories; returns an O_PATH|O_DIRECTORY fd of the last component. */
 int uj_mkdir_beneath(int dirfd, const char *path, mode_t mode, struct uj_err *err);

@@ -2,7 +2,7 @@
  * PT_INTERP / DT_NEEDED / DT_RPATH / DT_RUNPATH, "#!" interpreters and
  * ld.so.conf. Pure functions over memory buffers (no syscalls), used by
  * `userjail mkrootfs` (mkrootfs.c) and unit-tested in
- * tests/unit/test_rootfs.c. `ldd` is not an option: it may execute the
+ * tests/unit/image/test_elfdeps.c. `ldd` is not an option: it may execute the
  * binary it inspects. */
 #ifndef UJ_ELFDEPS_H
 #define UJ_ELFDEPS_H

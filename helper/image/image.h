@@ -1,7 +1,9 @@
-/* Root filesystem sources other than the host view: overlay image roots with
- * a per-user upper layer (rootfs = "/dir"), and `userjail mkrootfs`. */
-#ifndef UJ_ROOTFS_H
-#define UJ_ROOTFS_H
+/* Image roots: a jail root made of an image directory (config key
+ * rootfs = "/dir") under an overlay with a per-user upper layer (overlay.c),
+ * and `userjail mkrootfs`, which builds such an image (mkrootfs.c). "rootfs"
+ * is the config key; the code says "image". */
+#ifndef UJ_IMAGE_H
+#define UJ_IMAGE_H
 
 #include <sys/types.h>
 
@@ -13,7 +15,7 @@
  * group/others), prepare the upper (ephemeral tmpfs, or persistent under
  * /var/lib/userjail/UID, parents root-only 0700) and return a detached
  * overlay mount fd (nosuid,nodev; redirect_dir/metacopy off). */
-int uj_rootfs_image_mount(const struct uj_settings *s, uid_t uid, gid_t gid, struct uj_err *err);
+int uj_image_overlay_mount(const struct uj_settings *s, uid_t uid, gid_t gid, struct uj_err *err);
 
 /* `userjail mkrootfs DIR --bin PROG...`; returns the exit status. */
 int uj_cmd_mkrootfs(int argc, char **argv);

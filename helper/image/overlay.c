@@ -208,7 +208,7 @@ static int ephemeral_upper(const struct uj_settings *s, int *tmpfs, int *upper, 
   return 0;
 }
 
-int uj_rootfs_image_mount(const struct uj_settings *s, uid_t uid, gid_t gid, struct uj_err *err)
+int uj_image_overlay_mount(const struct uj_settings *s, uid_t uid, gid_t gid, struct uj_err *err)
 {
   cleanup_close int host = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int lower = -1;

@@ -50,8 +50,7 @@ int uj_monitor_request_session(int c, pid_t session_pid, struct uj_join_msg *msg
     return uj_err_prefix(err, "session request");
   if (msg->magic != UJ_PROTO_MAGIC || msg->status != UJ_STATUS_JAILED ||
       n != 1 + (size_t) msg->n_cgroup) {
-    for (size_t i = 0; i < n; i++)
-      close(got[i]);
+    close_many(got, n);
     return uj_err_set(err, EPROTO, "unexpected answer from jail monitor");
   }
   fds[0] = c;

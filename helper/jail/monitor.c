@@ -1,6 +1,6 @@
 /* The host-side owner of one jail. It is forked (and detached) by the first
  * login of a user, and:
- *   - creates the user's cgroup (cgroup.c) and clones the jail init into it
+ *   - creates the user's cgroup (helper/cgroup/) and clones the jail init into it
  *     with the new namespaces; the init builds the root (mounts.c);
  *   - listens on /run/userjail/UID.sock and counts sessions: a connection and
  *     a pidfd of the session process each, so a session whose process is
@@ -162,12 +162,8 @@ kill_init:
   close(m->pidfd);
   m->pidfd = -1;
 undo:
-  for (int i = 0; i < 2; i++) {
-    if (go[i] >= 0)
-      close(go[i]);
-    if (st[i] >= 0)
-      close(st[i]);
-  }
+  close_many(go, 2);
+  close_many(st, 2);
   {
     struct uj_err e2;
     uj_cgroup_destroy(&m->cg, UJ_TIMEOUT_CGROUP_UNDO_MS, &e2);

@@ -312,7 +312,7 @@ int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err)
     return uj_err_set(err, errno, "open /");
 
   if (s->rootfs)
-    rootmnt = uj_rootfs_image_mount(s, spec->uid, spec->gid, err);
+    rootmnt = uj_image_overlay_mount(s, spec->uid, spec->gid, err);
   else
     rootmnt = uj_fs_new("tmpfs", rootopts, UJ_ATTR_SAFE, err);
   if (rootmnt < 0)

@@ -1,5 +1,5 @@
 /* Side-effect-free helpers (no syscalls): string and path checks used by the
- * config parser and the jail builder. Unit-tested in tests/unit/test_util.c. */
+ * config parser and the jail builder. Unit-tested in tests/unit/util/test_text.c. */
 #ifndef UJ_UTIL_H
 #define UJ_UTIL_H
 

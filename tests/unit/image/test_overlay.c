@@ -1,5 +1,5 @@
 /* Unit tests for helper/image/overlay.c, run as root: the overlay that
- * uj_rootfs_image_mount() builds, attached in a private mount namespace of a
+ * uj_image_overlay_mount() builds, attached in a private mount namespace of a
  * forked child, and the images and upper dirs it refuses. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,14 +93,14 @@ static void ovl_child(const struct ovl_case *c, const char *target, int out)
 
   CHECK(unshare(CLONE_NEWNS) == 0);
   CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
-  m = uj_rootfs_image_mount(&s, c->uid, 100, &err);
+  m = uj_image_overlay_mount(&s, c->uid, 100, &err);
   if (c->expect_err) {
     if (m >= 0 || !strstr(err.msg, c->expect_err))
       dprintf(out, "expected error containing '%s', got %d '%s'", c->expect_err, m, err.msg);
     _exit(m < 0 && strstr(err.msg, c->expect_err) ? 0 : 1);
   }
   if (m < 0) {
-    dprintf(out, "uj_rootfs_image_mount: %s", err.msg);
+    dprintf(out, "uj_image_overlay_mount: %s", err.msg);
     _exit(1);
   }
   tfd = open(target, O_PATH | O_DIRECTORY);
