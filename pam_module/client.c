@@ -1,4 +1,5 @@
 #include "pam_module/client.h"
+#include "common/child.h"
 #include "common/cleanup.h"
 #include "common/timeouts.h"
 
@@ -37,15 +38,11 @@ static void exec_helper(const struct uj_module_args *a, const char *user, int so
 {
   char *const envp[] = { NULL };
   const char *argv[8];
-  int n = 0, devnull;
+  int n = 0;
 
   /* Only stdio (on /dev/null) and the socket survive the exec. */
-  devnull = open("/dev/null", O_RDWR);
-  if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
+  if (uj_child_fds(sock, true) < 0)
     _exit(127);
-  if (dup2(sock, 3) < 0)
-    _exit(127);
-  syscall(SYS_close_range, 4, ~0U, 0);
   for (int s = 1; s < NSIG; s++)
     signal(s, SIG_DFL);
   {

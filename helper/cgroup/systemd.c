@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/child.h"
 #include "common/cleanup.h"
 #include "common/timeouts.h"
 #include "cgroup/internal.h"
@@ -77,10 +78,8 @@ int cg_sd_start_unit(const char *parent, struct uj_err *err)
   if (pid == 0) {
     char *const argv[] = {(char *) "systemctl", (char *) "start", (char *) SD_UNIT, NULL};
     char *const envp[] = {(char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-    int nul = open("/dev/null", O_RDWR);
-    if (nul >= 0)
-      dup2(nul, 0), dup2(nul, 1);
-    execve(exe, argv, envp);
+    if (uj_child_fds(-1, true) == 0)
+      execve(exe, argv, envp);
     _exit(127);
   }
   int st;

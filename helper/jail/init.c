@@ -15,6 +15,7 @@
 #include <sys/capability.h>
 #include <unistd.h>
 
+#include "common/child.h"
 #include "common/cleanup.h"
 #include "jail/jail.h"
 
@@ -103,10 +104,8 @@ void uj_init_main(const struct uj_jail_spec *spec, int go_fd, int status_fd)
   close(go_fd);
   /* The jail must hold nothing of the monitor's: its listening socket,
    * cgroup files, the creator's report pipe. Only the status pipe stays. */
-  if (dup2(status_fd, 3) < 0)
+  if ((status_fd = uj_child_fds(status_fd, false)) < 0)
     _exit(1);
-  status_fd = 3;
-  syscall(SYS_close_range, 4, ~0U, 0);
   if (spec->ns_flags & CLONE_NEWNET) {
     if (uj_loopback_up(&err) < 0)
       goto fail;

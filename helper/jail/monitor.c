@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/child.h"
 #include "common/cleanup.h"
 #include "common/timeouts.h"
 #include "cgroup/cgroup.h"
@@ -435,20 +436,12 @@ int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err)
     return uj_err_set(err, errno, "fork");
   }
   if (mid == 0) {
-    int devnull;
     close(rp[0]);
     setsid();
-    devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (devnull >= 0) {
-      dup2(devnull, 0);
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-    }
     /* Nothing of the caller (its session socket, the lock) stays open:
      * the report pipe becomes fd 3 and everything above is closed. */
-    if (dup2(rp[1], 3) < 0)
+    if (uj_child_fds(rp[1], true) < 0)
       _exit(1);
-    syscall(SYS_close_range, 4, ~0U, 0);
     if (fork() != 0)
       _exit(0);
     monitor_main(spec, 3);

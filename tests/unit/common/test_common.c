@@ -13,8 +13,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/child.h"
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/proto.h"
@@ -150,6 +152,43 @@ static void test_cleanup_helpers(void **state)
   }
 }
 
+/* A forked child keeps exactly stdio on /dev/null and the one fd it was
+ * given, at 3, without close-on-exec; nothing else of the parent's. */
+static void test_child_fds(void **state)
+{
+  int keep, status;
+  struct stat ks;
+  pid_t pid;
+  (void) state;
+  for (int i = 0; i < 5; i++)
+    assert_true(open("/dev/null", O_RDONLY) >= 0); /* parent's fds a child must lose */
+  keep = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_true(keep >= 0);
+  assert_int_equal(fstat(keep, &ks), 0);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    struct stat st, nul;
+    if (uj_child_fds(keep, true) != 3)
+      _exit(10);
+    if (fstat(3, &st) < 0 || st.st_ino != ks.st_ino || (fcntl(3, F_GETFD) & FD_CLOEXEC))
+      _exit(11);
+    if (stat("/dev/null", &nul) < 0)
+      _exit(12);
+    for (int fd = 0; fd < 3; fd++)
+      if (fstat(fd, &st) < 0 || st.st_rdev != nul.st_rdev)
+        _exit(13);
+    for (int fd = 4; fd < 256; fd++)
+      if (fcntl(fd, F_GETFD) >= 0)
+        _exit(14);
+    _exit(0);
+  }
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  close(keep);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -159,6 +198,7 @@ int main(void)
     cmocka_unit_test(test_proto_drops_extra_fds),
     cmocka_unit_test(test_proto_closed_peer),
     cmocka_unit_test(test_cleanup_helpers),
+    cmocka_unit_test(test_child_fds),
   };
   return cmocka_run_group_tests_name("common: errors, descriptor passing, cleanup", tests, NULL,
                                      NULL);

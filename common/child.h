@@ -1,0 +1,16 @@
+/* Descriptor setup of a freshly forked child, before it execs or becomes a
+ * long-lived process: the one way the helper, the monitor, the jail init and
+ * the PAM module hand a child exactly the fds it should have, so nothing of
+ * sshd's or of a caller's (sockets, keys, locks, the PAM handle) leaks. */
+#ifndef UJ_CHILD_H
+#define UJ_CHILD_H
+
+#include <stdbool.h>
+
+/* In a child after fork: with null_stdio, point fds 0-2 at /dev/null; move
+ * `keep` (when >= 0) to fd 3; close every fd above the last one kept.
+ * Returns 3 (the kept fd) or 0 when none was kept; -1 on failure, after
+ * which the child must _exit. */
+int uj_child_fds(int keep, bool null_stdio);
+
+#endif
