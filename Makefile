@@ -98,9 +98,9 @@ uninstall:
 	  $(DESTDIR)$(MANDIR)/man8/userjail.8 $(DESTDIR)$(UNITDIR)/userjail.slice \
 	  $(DESTDIR)$(UNITDIR)/userjail.service
 
-check: check-unit check-integration
-	@if command -v qemu-system-x86_64 >/dev/null 2>&1; then $(MAKE) check-vm; \
-	 else echo "check-vm skipped: qemu-system-x86_64 not installed"; fi
+# The VM tests are part of check: without qemu they fail with the apt-get line
+# that installs what they need (UJ_VM_SKIP_OK=1 skips them knowingly).
+check: check-unit check-integration check-vm
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -36,17 +36,25 @@ MODULE=${UJ_VM_MODULE:-$B/pam_userjail.so}
 T0=$(date +%s)
 
 skip() { echo "SKIP: check-vm-systemd: $*"; exit 0; }
+# A missing tool fails with the install line (UJ_VM_SKIP_OK=1: skip instead);
+# only an unreachable mirror, which no install fixes, is a plain skip.
+missing() {
+  [ "${UJ_VM_SKIP_OK:-0}" = 1 ] && skip "$*"
+  echo "FAIL: check-vm-systemd: $* -- install what the VM tests need with:" >&2
+  echo "  apt-get install qemu-system-x86 linux-image-cloud-amd64 debootstrap e2fsprogs" >&2
+  exit 1
+}
 die() { echo "FAIL: check-vm-systemd: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, chroot, image ownership)"
-command -v "$QEMU" >/dev/null 2>&1 || skip "$QEMU not installed (apt-get install qemu-system-x86)"
+command -v "$QEMU" >/dev/null 2>&1 || missing "$QEMU not installed"
 KERNEL=${UJ_VM_KERNEL:-$(ls -1 /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1 || true)}
 [ -n "$KERNEL" ] && [ -r "$KERNEL" ] ||
-  skip "no kernel /boot/vmlinuz-*-cloud-amd64 (apt-get install linux-image-cloud-amd64)"
+  missing "no kernel /boot/vmlinuz-*-cloud-amd64"
 KVER=${KERNEL##*/vmlinuz-}
 INITRD=$(dirname "$KERNEL")/initrd.img-$KVER
 [ -r "$INITRD" ] || skip "no initrd $INITRD for $KERNEL (update-initramfs -c -k $KVER)"
-command -v mkfs.ext4 >/dev/null 2>&1 || skip "mkfs.ext4 not installed (apt-get install e2fsprogs)"
+command -v mkfs.ext4 >/dev/null 2>&1 || missing "mkfs.ext4 not installed"
 grep -q -- "-d root-directory" <<<"$(mkfs.ext4 2>&1 || true)" || skip "mkfs.ext4 has no -d (e2fsprogs >= 1.43 needed)"
 [ -x "$USERJAIL" ] || die "$USERJAIL not built (run make)"
 [ -r "$MODULE" ] || die "$MODULE not built (run make)"
@@ -58,7 +66,7 @@ mkdir -p "$CACHE"
 exec 9>"$CACHE/.systemd-$SUITE.lock"
 flock 9 # one builder at a time; later runs wait and reuse
 if [ ! -e "$BASE/.complete" ]; then
-  command -v debootstrap >/dev/null 2>&1 || skip "debootstrap not installed (apt-get install debootstrap)"
+  command -v debootstrap >/dev/null 2>&1 || missing "debootstrap not installed"
   if command -v curl >/dev/null 2>&1; then
     curl -fsS -m 20 -o /dev/null "$MIRROR/dists/$SUITE/Release" ||
       skip "mirror $MIRROR unreachable (needed once to build $BASE)"
