@@ -298,6 +298,25 @@ section_pam() {
   stop_jail ujbjail
 }
 
+# The same PAM open+close as users meet it: each login after a quiet moment
+# (BENCH_GAP_MS, default 500 ms), on whatever kernel mode the host is in.
+# These rows are the headline (README): real logins do not arrive back to
+# back, and on a default kernel every cgroup attach after a quiet moment
+# waits for an RCU grace period that back-to-back runs never see.
+section_pam_quiet() {
+  local spec=$RAW/pamq.spec raw=$RAW/pamq.raw gap=${BENCH_GAP_MS:-500}
+  log "PAM session open+close after ${gap} ms quiet gaps: pamtester, $ROUNDS rounds"
+  {
+    printf 'quiet-base\t-\tpamtester %s ujbjail open_session close_session\n' "$SSHD_PLAIN"
+    printf 'quiet-first\t%s stop ujbjail >/dev/null 2>&1; true\tpamtester %s ujbjail open_session close_session\n' "$UJ" "$SSHD_UJ"
+    printf 'quiet-join\t-\tpamtester %s ujbjoin open_session close_session\n' "$SSHD_UJ"
+  } >"$spec"
+  rm -f "$raw"
+  "$BUILD_BENCH/ujb-time" -f "$spec" -n "$ROUNDS" -w "$WARM" -g "$gap" -o "$raw"
+  emit login-quiet-gap "$raw" quiet-base
+  stop_jail ujbjail
+}
+
 section_cli() {
   local spec=$RAW/cli.spec raw=$RAW/cli.raw hold target uid2 i
   log "the same jail by hand: userjail run vs unshare / nsenter scripts, $ROUNDS rounds"
@@ -492,6 +511,8 @@ section_scale() {
 
 # Targets of the issue, set on the rows they concern.
 set_targets() {
+  target login-quiet-gap quiet-first 11 8
+  target login-quiet-gap quiet-join 11 3
   target login-pamtester pamtester-first 11 8
   target login-pamtester pamtester-join 11 3
   target login-inprocess first-total 11 8
@@ -525,10 +546,25 @@ environment() {
   cat "$RAW/environment.txt" >&2
 }
 
+# The comparison columns are part of the result, not optional extras: install
+# what is missing (Debian packages), or stop and say how.
+# BENCH_NO_COMPARE=1 runs without bubblewrap/firejail, knowingly.
+ensure_tools() {
+  local want=(pamtester) p missing=()
+  [ "${BENCH_NO_COMPARE:-0}" = 1 ] || want+=(bubblewrap firejail)
+  for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing what the benchmark compares against: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
+    die "cannot install ${missing[*]}: run 'apt-get install ${missing[*]}' (or BENCH_NO_COMPARE=1 to run without the bubblewrap/firejail columns)"
+}
+
 main() {
   [ "$(id -u)" = 0 ] || die "run as root"
   [ -x "$UJ" ] && [ -f "$BUILD/pam_userjail.so" ] || die "build first (make): $UJ"
-  have pamtester || die "pamtester not installed (apt-get install pamtester)"
+  ensure_tools
   build_tools
   if [ -f "$BW/state" ]; then
     log "removing what an earlier run left behind"
@@ -545,6 +581,7 @@ main() {
   section_kernel
   section_ssh
   section_pam
+  section_pam_quiet
   section_cli
   section_teardown
   section_phases
