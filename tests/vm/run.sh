@@ -94,7 +94,7 @@ CMOCKA_LIBS=$(pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 "$CC" -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
   -I"$ROOT" -I"$ROOT/helper" -o "$WORK/test_cgroup" \
   "$ROOT/tests/unit/cgroup/test_cgroup.c" "$ROOT"/helper/cgroup/*.c "$ROOT/helper/fs/safefs.c" \
-  "$ROOT/common/err.c" $CMOCKA_LIBS \
+  "$ROOT/common/err.c" "$ROOT/common/child.c" $CMOCKA_LIBS \
   || die "cannot build the cgroup unit test"
 copy_bin "$WORK/test_cgroup" /tests/test_cgroup
 "$CC" -static -O2 -Wall -Wextra -Werror -o "$R/usr/bin/vmtool" "$VMDIR/vmtool.c" \
