@@ -41,7 +41,7 @@ HELPER_LIB_OBJ = $(HELPER_LIB_SRC:%.c=$(B)/pie/%.o)
 UNIT_SRC  = $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all install uninstall check check-unit check-integration check-vm check-vm-cgroup2 check-vm-systemd bench demo clean
+.PHONY: all install uninstall check check-unit check-integration check-vm check-vm-cgroup2 check-vm-systemd check-vm-fleet bench demo clean
 
 all: $(B)/pam_userjail.so $(B)/userjail
 
@@ -108,15 +108,20 @@ check-unit: $(UNIT_BIN)
 check-integration: all
 	tests/integration/run-all.sh
 
-# check-vm = both VMs: the busybox cgroup2 guest, then the systemd guest.
+# check-vm = every VM: the busybox cgroup2 guest, then the systemd guest,
+# then the fleet guest (LDAP/sssd users, NFS root_squash and autofs homes).
 check-vm: all
 	tests/vm/run.sh
+	tests/vm-fleet/run.sh
 
 check-vm-cgroup2: all
 	UJ_VM_SYSTEMD=0 tests/vm/run.sh
 
 check-vm-systemd: all
 	tests/vm-systemd/run.sh
+
+check-vm-fleet: all
+	tests/vm-fleet/run.sh
 
 bench: all
 	bench/run.sh

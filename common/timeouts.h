@@ -6,6 +6,10 @@
 
 /* pam_userjail.so waits this long for the helper's answer, then denies. */
 #define UJ_TIMEOUT_HELPER_S 30
+/* The user and the groups the config names are looked up (NSS: sssd,
+ * nslcd, LDAP) within this long, or the login is refused. Inside the
+ * module's wait, with room for building the jail. */
+#define UJ_TIMEOUT_LOOKUP_S 10
 /* A client (login, list, stop) waits this long for a monitor's reply. */
 #define UJ_TIMEOUT_CLIENT_S 10
 /* A monitor waits this long for a connected client's request. */

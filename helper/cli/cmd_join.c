@@ -117,11 +117,8 @@ int uj_cmd_run(int argc, char **argv)
     fprintf(stderr, "usage: userjail run [--config FILE] USER -- CMD [ARG...]\n");
     return 2;
   }
-  pw = getpwnam(user);
-  if (!pw) {
-    fprintf(stderr, "userjail run: unknown user '%s'\n", user);
-    return 1;
-  }
+  /* The jail first: its lookup is the bounded one (a slow directory is
+   * refused there), and afterwards the user is in the NSS caches. */
   uj_request_jail(config, user, getpid(), &msg, fds, &nfds);
   switch (msg.status) {
   case UJ_STATUS_JAILED:
@@ -132,6 +129,11 @@ int uj_cmd_run(int argc, char **argv)
     return 1;
   default:
     fprintf(stderr, "userjail run: %s: %s\n", user, msg.msg);
+    return 1;
+  }
+  pw = getpwnam(user);
+  if (!pw) {
+    fprintf(stderr, "userjail run: unknown user '%s'\n", user);
     return 1;
   }
   if (uj_enter(&msg, fds, nfds, &j, &err) < 0) {

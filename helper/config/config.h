@@ -74,7 +74,9 @@ struct uj_user {
   gid_t gid;
   const char *home;
   const char *shell;
-  const char *const *groups; /* names of primary and supplementary groups */
+  /* names of the user's groups; the helper fills in only those the config
+   * names (uj_config_group_names), which is all the policy looks at */
+  const char *const *groups;
   size_t n_groups;
 };
 
@@ -94,6 +96,12 @@ void uj_config_free(struct uj_config *c);
 /* Policy: the settings that apply to `u`, or NULL when the user is not
  * jailed (root, exempt, or no rule matches). First matching rule wins. */
 const struct uj_settings *uj_policy_for(const struct uj_config *c, const struct uj_user *u);
+
+/* The group names (without '@') that exempt and match patterns mention,
+ * each once, in config order: the only groups looked up for a login.
+ * Returns a NULL-terminated array of pointers into c (free() the array
+ * only), or NULL when out of memory; *n gets the count. */
+const char **uj_config_group_names(const struct uj_config *c, size_t *n);
 
 /* Does a single pattern ("alice", "@staff", "uid:1000-1999") match u? */
 bool uj_pattern_matches(const char *pattern, const struct uj_user *u);

@@ -3,6 +3,7 @@
  * reaches here anyway (a hand-built config) simply never matches. */
 #include "config/config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/text.h"
@@ -54,4 +55,34 @@ const struct uj_settings *uj_policy_for(const struct uj_config *c, const struct 
     if (any_matches(c->rules[i].match, c->rules[i].n_match, u))
       return &c->rules[i].s;
   return NULL;
+}
+
+static bool add_group_name(const char **names, size_t *n, const char *pattern)
+{
+  if (!pattern || pattern[0] != '@' || !pattern[1])
+    return false;
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp(names[i], pattern + 1) == 0)
+      return false;
+  names[(*n)++] = pattern + 1;
+  return true;
+}
+
+const char **uj_config_group_names(const struct uj_config *c, size_t *n)
+{
+  size_t max = c->n_exempt;
+  const char **names;
+
+  *n = 0;
+  for (size_t i = 0; i < c->n_rules; i++)
+    max += c->rules[i].n_match;
+  names = calloc(max + 1, sizeof *names);
+  if (!names)
+    return NULL;
+  for (size_t i = 0; i < c->n_exempt; i++)
+    add_group_name(names, n, c->exempt[i]);
+  for (size_t i = 0; i < c->n_rules; i++)
+    for (size_t k = 0; k < c->rules[i].n_match; k++)
+      add_group_name(names, n, c->rules[i].match[k]);
+  return names;
 }

@@ -110,10 +110,16 @@ int uj_fs_new(const char *fstype, const char *const *opts, unsigned attrs, struc
 
 int uj_bind_clone(int src_fd, bool recursive, unsigned attrs, struct uj_err *err)
 {
+  return uj_bind_clone_prop(src_fd, recursive, attrs, MS_PRIVATE, err);
+}
+
+int uj_bind_clone_prop(int src_fd, bool recursive, unsigned attrs, unsigned long propagation,
+                       struct uj_err *err)
+{
   unsigned rec = recursive ? AT_RECURSIVE : 0;
   cleanup_close int t = sys_open_tree(src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
                                                       AT_EMPTY_PATH | rec);
-  struct mount_attr a = { .attr_set = attrs, .propagation = MS_PRIVATE };
+  struct mount_attr a = { .attr_set = attrs, .propagation = propagation };
 
   if (t < 0)
     return uj_err_set(err, errno, "clone mount");

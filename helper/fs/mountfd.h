@@ -34,6 +34,12 @@ int uj_fs_create(int fc, unsigned attrs, struct uj_err *err);
  * with attrs set on every mount of it and propagation private. */
 int uj_bind_clone(int src_fd, bool recursive, unsigned attrs, struct uj_err *err);
 
+/* The same with a chosen propagation (MS_PRIVATE or MS_SLAVE). A slave
+ * copy of a shared or slave host mount receives the host's later mounts and
+ * unmounts beneath it, and sends nothing back. */
+int uj_bind_clone_prop(int src_fd, bool recursive, unsigned attrs, unsigned long propagation,
+                       struct uj_err *err);
+
 /* Attach detached mount mnt_fd onto target_fd (O_PATH fd of a dir or file). */
 int uj_attach(int mnt_fd, int target_fd, struct uj_err *err);
 

@@ -1,45 +1,328 @@
+/* See user.h. Why a child process: an NSS module (sss, ldap) can block for
+ * minutes on a directory that does not answer (the sss client alone waits
+ * up to 300 s), and interrupting it from a signal handler would leave
+ * glibc's and the module's locks and sockets in an unknown state. A child
+ * is killed whole; the parent reads its answer from a pipe.
+ *
+ * Why getgrouplist and not the named groups' member lists: getgrouplist is
+ * the same single "initgroups" request for the user that sshd and su make
+ * at every login anyway (so sssd answers it from its cache), while a
+ * group's gr_mem is incomplete under sssd's ignore_group_members and costly
+ * for large groups. The named groups are then looked up by name, once each,
+ * for their gid only. */
 #include "identity/user.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "common/cleanup.h"
 
-int uj_userinfo_get(const char *name, struct uj_userinfo *ui, struct uj_err *err)
+#define MAX_GROUPS 65536
+#define MAX_ANSWER (1 << 20)
+
+/* ---- the child: look up, write "OK\0name\0home\0shell\0uid\0gid\0N\0gid...\0M\0group...\0"
+ * or "ERR\0errno\0message\0" to fd ---------------------------------------- */
+
+struct out {
+  char *buf;
+  size_t len, cap;
+  bool oom;
+};
+
+static void put(struct out *o, const char *s)
 {
-  struct passwd *pw;
-  gid_t gids[1024];
-  int ng = 1024;
-
-  memset(ui, 0, sizeof *ui);
-  /* Any name the system's NSS knows (sssd's "user@domain" included) is
-   * looked up; it never becomes a file name (state and cgroups use the
-   * uid), and the hostname made from it is sanitized. Only refuse what
-   * could not be a real name or would garble a log line. */
-  if (!name[0] || strlen(name) > 256 || strpbrk(name, "/\n\r\t") || name[0] == '-')
-    return uj_err_set(err, EINVAL, "invalid user name");
-  errno = 0;
-  pw = getpwnam(name);
-  if (!pw)
-    return uj_err_set(err, errno ? errno : ENOENT, "unknown user '%s'", name);
-  ui->name = strdup(pw->pw_name);
-  ui->home = strdup(pw->pw_dir);
-  ui->shell = strdup(pw->pw_shell);
-  ui->u.uid = pw->pw_uid;
-  ui->u.gid = pw->pw_gid;
-  if (getgrouplist(name, pw->pw_gid, gids, &ng) < 0)
-    return uj_err_set(err, E2BIG, "user '%s' is in too many groups", name);
-  ui->groups = calloc((size_t) ng, sizeof(char *));
-  if (!ui->name || !ui->home || !ui->shell || !ui->groups) {
-    uj_userinfo_free(ui);
-    return uj_err_set(err, ENOMEM, "user '%s'", name);
+  size_t n = strlen(s) + 1;
+  if (o->oom)
+    return;
+  if (o->len + n > o->cap) {
+    size_t cap = (o->cap ? o->cap * 2 : 4096) + n;
+    char *b = realloc(o->buf, cap);
+    if (!b) {
+      o->oom = true;
+      return;
+    }
+    o->buf = b;
+    o->cap = cap;
   }
-  for (int i = 0; i < ng; i++) {
-    struct group *gr = getgrgid(gids[i]);
-    if (gr && (ui->groups[ui->n_groups] = strdup(gr->gr_name)))
-      ui->n_groups++;
+  memcpy(o->buf + o->len, s, n);
+  o->len += n;
+}
+
+static void putu(struct out *o, unsigned long v)
+{
+  char num[32];
+  snprintf(num, sizeof num, "%lu", v);
+  put(o, num);
+}
+
+static void fail(struct out *o, int e, const char *msg)
+{
+  o->len = 0;
+  o->oom = false;
+  put(o, "ERR");
+  putu(o, (unsigned long) e);
+  put(o, msg);
+}
+
+static int lookup_passwd(const char *name, struct passwd *pw, char **buf, struct out *o)
+{
+  size_t len = 4096;
+  struct passwd *res = NULL;
+  int r;
+
+  for (;;) {
+    free(*buf);
+    *buf = malloc(len);
+    if (!*buf)
+      return ENOMEM;
+    r = getpwnam_r(name, pw, *buf, len, &res);
+    if (r != ERANGE || len >= (1 << 20))
+      break;
+    len *= 2;
+  }
+  if (r != 0 || !res) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "unknown user '%s'", name);
+    fail(o, r ? r : ENOENT, msg);
+    return -1;
+  }
+  return 0;
+}
+
+/* One getgrnam of a named group: its gid, or found=false. */
+static int lookup_gid(const char *group, gid_t *gid, bool *found)
+{
+  size_t len = 4096;
+  struct group gr, *res = NULL;
+  int r;
+
+  for (;;) {
+    cleanup_free char *buf = malloc(len);
+    if (!buf)
+      return ENOMEM;
+    r = getgrnam_r(group, &gr, buf, len, &res);
+    if (r != ERANGE || len >= (1 << 24)) {
+      if (r == 0 && res)
+        *gid = res->gr_gid;
+      break;
+    }
+    len *= 2; /* a group with many members is large even when unused */
+  }
+  *found = r == 0 && res;
+  /* ENOENT and friends mean "no such group" for several NSS modules */
+  return (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM) ? 0 : r;
+}
+
+static void child_lookup(const char *name, const char *const *named, size_t n_named, int fd)
+{
+  struct out o = { 0 };
+  struct passwd pw;
+  cleanup_free char *pwbuf = NULL;
+  cleanup_free gid_t *gids = NULL;
+  int ng = 64;
+
+  if (lookup_passwd(name, &pw, &pwbuf, &o) < 0)
+    goto send;
+  for (;;) {
+    int want = ng;
+    free(gids);
+    gids = calloc((size_t) ng, sizeof *gids);
+    if (!gids) {
+      fail(&o, ENOMEM, "out of memory");
+      goto send;
+    }
+    if (getgrouplist(pw.pw_name, pw.pw_gid, gids, &ng) >= 0)
+      break;
+    if (ng <= want) /* no progress: the module failed */
+      ng = want * 2;
+    if (ng > MAX_GROUPS) {
+      fail(&o, E2BIG, "user is in too many groups");
+      goto send;
+    }
+  }
+  put(&o, "OK");
+  put(&o, pw.pw_name);
+  put(&o, pw.pw_dir);
+  put(&o, pw.pw_shell);
+  putu(&o, pw.pw_uid);
+  putu(&o, pw.pw_gid);
+  putu(&o, (unsigned long) ng);
+  for (int i = 0; i < ng; i++)
+    putu(&o, gids[i]);
+
+  /* root is never jailed: its groups do not matter */
+  if (pw.pw_uid == 0)
+    n_named = 0;
+  size_t n_in = 0;
+  const char **in = calloc(n_named + 1, sizeof *in);
+  if (!in) {
+    fail(&o, ENOMEM, "out of memory");
+    goto send;
+  }
+  for (size_t i = 0; i < n_named; i++) {
+    gid_t g = 0;
+    bool found = false;
+    int r = lookup_gid(named[i], &g, &found);
+    if (r) {
+      char msg[300];
+      snprintf(msg, sizeof msg, "group lookup for '%s' failed", named[i]);
+      fail(&o, r, msg);
+      free(in);
+      goto send;
+    }
+    for (int k = 0; found && k < ng; k++)
+      if (gids[k] == g) {
+        in[n_in++] = named[i];
+        break;
+      }
+  }
+  putu(&o, n_in);
+  for (size_t i = 0; i < n_in; i++)
+    put(&o, in[i]);
+  free(in);
+send:
+  if (o.oom)
+    fail(&o, ENOMEM, "out of memory");
+  for (size_t off = 0; off < o.len;) {
+    ssize_t w = write(fd, o.buf + off, o.len - off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      _exit(1);
+    off += (size_t) w;
+  }
+  _exit(0);
+}
+
+/* ---- the parent: wait (bounded), read, parse ------------------------------ */
+
+static long long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read everything the child writes until EOF or the deadline. Returns the
+ * length, -1 with errno (ETIMEDOUT when the deadline passed). */
+static ssize_t read_answer(int fd, char *buf, size_t cap, long long deadline)
+{
+  size_t len = 0;
+  for (;;) {
+    long long left = deadline - now_ms();
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    ssize_t n;
+    if (left <= 0) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+    n = poll(&p, 1, (int) left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -1;
+    if (n == 0)
+      continue;
+    if (len >= cap) {
+      errno = E2BIG;
+      return -1;
+    }
+    n = read(fd, buf + len, cap - len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -1;
+    if (n == 0)
+      return (ssize_t) len;
+    len += (size_t) n;
+  }
+}
+
+/* Next NUL-terminated field of the answer, or NULL at its end. */
+static const char *next_field(const char *buf, size_t len, size_t *off)
+{
+  const char *s;
+  if (*off >= len)
+    return NULL;
+  s = buf + *off;
+  if (!memchr(s, '\0', len - *off))
+    return NULL;
+  *off += strlen(s) + 1;
+  return s;
+}
+
+static bool next_ulong(const char *buf, size_t len, size_t *off, unsigned long *v)
+{
+  const char *s = next_field(buf, len, off);
+  char *end;
+  if (!s || !*s)
+    return false;
+  errno = 0;
+  *v = strtoul(s, &end, 10);
+  return !errno && !*end;
+}
+
+static int parse_answer(const char *buf, size_t len, const char *name, struct uj_userinfo *ui,
+                        struct uj_err *err)
+{
+  size_t off = 0;
+  const char *tag = next_field(buf, len, &off);
+  unsigned long v, n;
+
+  if (tag && strcmp(tag, "ERR") == 0) {
+    const char *msg;
+    if (!next_ulong(buf, len, &off, &v) || !(msg = next_field(buf, len, &off)))
+      return uj_err_set(err, EIO, "user lookup for %s: garbled answer", name);
+    return uj_err_set(err, (int) v, "%s", msg);
+  }
+  if (!tag || strcmp(tag, "OK") != 0)
+    return uj_err_set(err, EIO, "user lookup for %s: garbled answer", name);
+  const char *pname = next_field(buf, len, &off);
+  const char *home = next_field(buf, len, &off);
+  const char *shell = next_field(buf, len, &off);
+  if (!pname || !home || !shell)
+    return uj_err_set(err, EIO, "user lookup for %s: garbled answer", name);
+  ui->name = strdup(pname);
+  ui->home = strdup(home);
+  ui->shell = strdup(shell);
+  if (!ui->name || !ui->home || !ui->shell)
+    return uj_err_set(err, ENOMEM, "user '%s'", name);
+  if (!next_ulong(buf, len, &off, &v))
+    return uj_err_set(err, EIO, "user lookup for %s: garbled answer", name);
+  ui->u.uid = (uid_t) v;
+  if (!next_ulong(buf, len, &off, &v) || !next_ulong(buf, len, &off, &n) || n > MAX_GROUPS)
+    return uj_err_set(err, EIO, "user lookup for %s: garbled answer", name);
+  ui->u.gid = (gid_t) v;
+  ui->gids = calloc(n + 1, sizeof *ui->gids);
+  if (!ui->gids)
+    return uj_err_set(err, ENOMEM, "user '%s'", name);
+  for (size_t i = 0; i < n; i++) {
+    if (!next_ulong(buf, len, &off, &v))
+      return uj_err_set(err, EIO, "user lookup for %s: garbled answer", name);
+    ui->gids[ui->n_gids++] = (gid_t) v;
+  }
+  if (!next_ulong(buf, len, &off, &n) || n > MAX_GROUPS)
+    return uj_err_set(err, EIO, "user lookup for %s: garbled answer", name);
+  ui->groups = calloc(n + 1, sizeof(char *));
+  if (!ui->groups)
+    return uj_err_set(err, ENOMEM, "user '%s'", name);
+  for (size_t i = 0; i < n; i++) {
+    const char *g = next_field(buf, len, &off);
+    if (!g)
+      return uj_err_set(err, EIO, "user lookup for %s: garbled answer", name);
+    if (!(ui->groups[ui->n_groups] = strdup(g)))
+      return uj_err_set(err, ENOMEM, "user '%s'", name);
+    ui->n_groups++;
   }
   ui->u.name = ui->name;
   ui->u.home = ui->home;
@@ -49,11 +332,69 @@ int uj_userinfo_get(const char *name, struct uj_userinfo *ui, struct uj_err *err
   return 0;
 }
 
+int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
+                    unsigned timeout_s, struct uj_userinfo *ui, struct uj_err *err)
+{
+  int p[2];
+  pid_t pid;
+  ssize_t len;
+  int e, status = 0;
+  cleanup_free char *buf = NULL;
+
+  memset(ui, 0, sizeof *ui);
+  /* Any name the system's NSS knows (sssd's "user@domain" included) is
+   * looked up; it never becomes a file name (state and cgroups use the
+   * uid), and the hostname made from it is sanitized. Only refuse what
+   * could not be a real name or would garble a log line. */
+  if (!name[0] || strlen(name) > 256 || strpbrk(name, "/\n\r\t") || name[0] == '-')
+    return uj_err_set(err, EINVAL, "invalid user name");
+  buf = malloc(MAX_ANSWER);
+  if (!buf)
+    return uj_err_set(err, ENOMEM, "user '%s'", name);
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return uj_err_set(err, errno, "user lookup for %s: pipe", name);
+  pid = fork();
+  if (pid < 0) {
+    e = errno;
+    close(p[0]);
+    close(p[1]);
+    return uj_err_set(err, e, "user lookup for %s: fork", name);
+  }
+  if (pid == 0) {
+    close(p[0]);
+    child_lookup(name, named, n_named, p[1]);
+  }
+  close(p[1]);
+  len = read_answer(p[0], buf, MAX_ANSWER, now_ms() + (long long) timeout_s * 1000);
+  e = errno;
+  close(p[0]);
+  if (len < 0)
+    kill(pid, SIGKILL);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (len < 0 && e == ETIMEDOUT) {
+    uj_err_set(err, 0, "user lookup for %s timed out after %u s (directory slow?)", name,
+               timeout_s);
+    err->code = ETIMEDOUT;
+    return -1;
+  }
+  if (len < 0)
+    return uj_err_set(err, e, "user lookup for %s", name);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return uj_err_set(err, EIO, "user lookup for %s failed (lookup process died)", name);
+  if (parse_answer(buf, (size_t) len, name, ui, err) < 0) {
+    uj_userinfo_free(ui);
+    return -1;
+  }
+  return 0;
+}
+
 void uj_userinfo_free(struct uj_userinfo *ui)
 {
   for (size_t i = 0; i < ui->n_groups; i++)
     free(ui->groups[i]);
   free(ui->groups);
+  free(ui->gids);
   free(ui->name);
   free(ui->home);
   free(ui->shell);

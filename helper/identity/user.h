@@ -1,6 +1,13 @@
-/* Looking up a user (passwd + every group name) for the policy. */
+/* Looking up a user for the policy and the jail: one passwd lookup and one
+ * group-list (initgroups) lookup of that user, plus one getgrnam of each
+ * group the configuration names. Never an enumeration, never a getgrgid per
+ * group the user is in, never a group's member list. All of it runs in a
+ * child process bounded in time, so a slow or hung directory (sssd, nslcd,
+ * LDAP) gives a clear refusal instead of a login that hangs. */
 #ifndef UJ_USER_H
 #define UJ_USER_H
+
+#include <sys/types.h>
 
 #include "common/err.h"
 #include "config/config.h"
@@ -8,11 +15,17 @@
 struct uj_userinfo {
   struct uj_user u;      /* points into the fields below */
   char *name, *home, *shell;
-  char **groups;
+  gid_t *gids;           /* primary and supplementary groups (getgrouplist) */
+  size_t n_gids;
+  char **groups;         /* of the groups the config names, those the user is in */
   size_t n_groups;
 };
 
-int uj_userinfo_get(const char *name, struct uj_userinfo *ui, struct uj_err *err);
+/* Look up `name`; `named` are the group names (without '@') the config
+ * mentions, resolved to see which the user belongs to. Gives up after
+ * timeout_s seconds with ETIMEDOUT. An unknown user is ENOENT. */
+int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
+                    unsigned timeout_s, struct uj_userinfo *ui, struct uj_err *err);
 void uj_userinfo_free(struct uj_userinfo *ui);
 
 #endif

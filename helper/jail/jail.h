@@ -22,6 +22,8 @@ struct uj_jail_spec {
   uid_t uid;
   gid_t gid;
   const char *home;
+  const gid_t *groups;      /* the user's groups: home and binds in it are opened with them */
+  size_t n_groups;
   char hostname[65];
   unsigned ns_flags;        /* CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC[|CLONE_NEWNET] */
   const char *cgroup_root;  /* normally /sys/fs/cgroup */

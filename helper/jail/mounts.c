@@ -5,7 +5,13 @@
  * attached onto an fd obtained by uj_open_beneath/uj_mkdir_beneath from the
  * new root: no mount target or user-influenced source is ever resolved
  * through a symlink, and the host's mount table never sees any of it
- * because / is made rprivate first. */
+ * because / is made rslave first and every mount we make is private, but
+ * for a home under autofs, which stays a slave of the host's (see
+ * bind_home_and_shares).
+ *
+ * The user's home and binds from inside it are opened with the user's
+ * filesystem identity (fs/asuser.h): on NFS with root_squash root cannot
+ * even look into them. A home is never created, chowned or chmodded. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -23,6 +29,8 @@
 #include "fs/mountfd.h"
 #include "image/image.h"
 #include "fs/safefs.h"
+#include "fs/asuser.h"
+#include "util/text.h"
 
 /* Host directories shown read-only in a host-view root. A symlink on the
  * host (merged /usr: /bin -> usr/bin) is recreated as the same symlink. */
@@ -34,6 +42,14 @@ static const char *const host_dirs[] = { "/usr", "/bin", "/sbin", "/lib", "/lib3
  * login on the host. */
 static const char *const login_records[] = { "/var/log/wtmp", "/var/log/btmp",
                                              "/var/log/lastlog", "/run/utmp", NULL };
+
+/* The client side of the system's NSS daemons, bound read-only when the
+ * host has them, so that names of directory users resolve inside the jail
+ * (id, ls -l, getent): sssd's sockets and its memory-mapped cache, nslcd's
+ * socket. Directories, not the sockets: the daemons recreate them on
+ * restart. A read-only mount still lets clients connect to a socket. */
+static const char *const nss_dirs[] = { "/var/lib/sss/pipes", "/var/lib/sss/mc", "/run/nslcd",
+                                        NULL };
 
 /* /proc entries that leak host state or offer host-wide knobs. */
 static const char *const proc_masked_files[] = { "kcore", "keys", "sysrq-trigger", "timer_list",
@@ -118,18 +134,114 @@ static int host_view(struct build *b, struct uj_err *err)
   return 0;
 }
 
+/* Is `path` (or a path above or beneath it) an autofs mount point in our
+ * mount table? */
+static bool autofs_near(const char *path)
+{
+  cleanup_close int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  cleanup_free char *buf = NULL;
+  size_t len = 0, cap = 0;
+  ssize_t n;
+
+  if (fd < 0)
+    return false;
+  for (;;) {
+    if (len + 4096 + 1 > cap) {
+      char *nb = realloc(buf, cap = cap * 2 + 8192);
+      if (!nb)
+        return false;
+      buf = nb;
+    }
+    n = read(fd, buf + len, cap - len - 1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    len += (size_t) n;
+  }
+  buf[len] = '\0';
+  return uj_mountinfo_autofs_near(buf, path);
+}
+
+/* Open a path the user controls as the user; `what` names it in errors. */
+static int open_user_path(struct build *b, const char *path, int flags, const char *what,
+                          struct uj_err *err)
+{
+  const struct uj_jail_spec *sp = b->spec;
+  const struct uj_fsid who = { .uid = sp->uid, .gid = sp->gid, .groups = sp->groups,
+                               .n_groups = sp->n_groups };
+  int fd = uj_open_as(&who, b->host, path, flags, err);
+
+  if (fd >= 0)
+    return fd;
+  if (err->code == ENOENT)
+    return uj_err_set(err, ENOENT, "%s %s of user %s does not exist (userjail never creates it)",
+                      what, path, sp->user);
+  if (err->code == EACCES)
+    return uj_err_set(err, EACCES, "%s %s cannot be opened by user %s (uid %u)", what, path,
+                      sp->user, (unsigned) sp->uid);
+  return uj_err_prefix(err, "%s of user %s", what, sp->user);
+}
+
+static bool path_in(const char *dir, const char *p)
+{
+  size_t n = strlen(dir);
+  return strncmp(dir, p, n) == 0 && (p[n] == '/' || p[n] == '\0');
+}
+
 static int bind_home_and_shares(struct build *b, struct uj_err *err)
 {
   const struct uj_settings *s = b->spec->s;
+  const char *home = b->spec->home;
+  cleanup_close int hfd = -1;
+  cleanup_close int hmnt = -1;
+  unsigned long prop = MS_PRIVATE;
 
-  if (bind_host(b, b->spec->home, b->spec->home, UJ_ATTR_SAFE, false, err) < 0)
+  /* O_DIRECTORY: the open follows the last component into an automount,
+   * so an autofs home is mounted (by the user's walk) before we bind it. */
+  hfd = open_user_path(b, home, O_PATH | O_DIRECTORY, "home directory", err);
+  if (hfd < 0)
+    return -1;
+  /* Autofs trees change under a jail that lives for days: keep the home a
+   * slave of the host's mount so automounts and expiries beneath it reach
+   * the jail. Nothing propagates back to the host. */
+  if (autofs_near(home))
+    prop = MS_SLAVE;
+  hmnt = uj_bind_clone_prop(hfd, true, UJ_ATTR_SAFE, prop, err);
+  if (hmnt < 0 || attach_at(b, hmnt, home, false, err) < 0)
     return uj_err_prefix(err, "home of %s", b->spec->user);
   for (size_t i = 0; i < s->n_binds; i++) {
     const struct uj_bind *bd = &s->binds[i];
     unsigned attrs = UJ_ATTR_SAFE | (bd->rw ? 0 : UJ_ATTR_RDONLY);
-    if (bind_host(b, bd->source, bd->dest, attrs, bd->optional, err) < 0)
+    int r;
+    if (path_in(home, bd->source)) {
+      cleanup_close int sfd = open_user_path(b, bd->source, O_PATH, "bind source", err);
+      cleanup_close int mnt = -1;
+      struct stat st;
+      if (sfd < 0 && bd->optional && err->code == ENOENT)
+        continue;
+      if (sfd < 0)
+        return uj_err_prefix(err, "bind %s (config line %d)", bd->source, bd->line);
+      if (fstat(sfd, &st) < 0)
+        return uj_err_set(err, errno, "stat %s", bd->source);
+      mnt = uj_bind_clone(sfd, S_ISDIR(st.st_mode), attrs, err);
+      r = mnt < 0 ? -1 : attach_at(b, mnt, bd->dest, !S_ISDIR(st.st_mode), err);
+    } else {
+      r = bind_host(b, bd->source, bd->dest, attrs, bd->optional, err);
+    }
+    if (r < 0)
       return uj_err_prefix(err, "bind %s (config line %d)", bd->source, bd->line);
   }
+  return 0;
+}
+
+/* NSS clients' sockets and caches (nss_dirs), when the host has them. */
+static int bind_nss(struct build *b, struct uj_err *err)
+{
+  for (size_t i = 0; nss_dirs[i]; i++)
+    if (bind_host(b, nss_dirs[i], nss_dirs[i], UJ_ATTR_RDONLY | UJ_ATTR_SAFE | UJ_ATTR_NOEXEC,
+                  true, err) < 0)
+      return uj_err_prefix(err, "NSS client files");
   return 0;
 }
 
@@ -305,8 +417,11 @@ int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err)
   cleanup_close int rootmnt = -1;
   struct build b = { .spec = spec, .host = -1, .root = -1 };
 
-  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-    return uj_err_set(err, errno, "make / private");
+  /* rslave, not rprivate: nothing we mount reaches the host either way,
+   * and a clone of a slave stays a slave, which an autofs home needs. Every
+   * other clone is made private explicitly (uj_bind_clone). */
+  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    return uj_err_set(err, errno, "make / a slave");
   host = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (host < 0)
     return uj_err_set(err, errno, "open /");
@@ -335,7 +450,7 @@ int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err)
         bind_host(&b, "/etc/group", "/etc/group", UJ_ATTR_RDONLY | UJ_ATTR_SAFE, false, err) < 0)
       return -1;
   }
-  if (mount_tmp_and_run(&b, err) < 0 || hostname_files(&b, err) < 0 ||
+  if (mount_tmp_and_run(&b, err) < 0 || bind_nss(&b, err) < 0 || hostname_files(&b, err) < 0 ||
       bind_home_and_shares(&b, err) < 0 || mount_dev(&b, err) < 0 || mount_proc(&b, err) < 0)
     return -1;
   /* Nothing may add entries to a host-view root after this point. */

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
+#include "common/cleanup.h"
+#include "common/timeouts.h"
 
 static void set_msg(struct uj_join_msg *msg, enum uj_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -22,18 +24,31 @@ static void set_msg(struct uj_join_msg *msg, enum uj_status st, const char *fmt,
 
 int uj_resolve(const char *config, const char *user, struct uj_resolved *r, struct uj_err *err)
 {
+  struct uj_err cfg_err;
+  cleanup_free const char **named = NULL;
+  size_t n_named = 0;
+  int cfg_rc;
+
   memset(r, 0, sizeof *r);
+  uj_err_clear(&cfg_err);
   if (!config)
     config = UJ_DEFAULT_CONFIG;
-  if (uj_userinfo_get(user, &r->ui, err) < 0)
+  /* The config first (no directory involved), so that the one lookup of
+   * the user also resolves the groups it names; its failure is reported
+   * only once we know the user is not root. */
+  cfg_rc = uj_config_load(config, &r->cfg, &r->diags, &cfg_err);
+  if (cfg_rc == 0 && !(named = uj_config_group_names(r->cfg, &n_named)))
+    return uj_err_set(err, ENOMEM, "configuration");
+  if (uj_userinfo_get(user, named, n_named, UJ_TIMEOUT_LOOKUP_S, &r->ui, err) < 0)
     return -1;
   if (r->ui.u.uid == 0)
     return 1; /* root is never jailed */
   /* A configuration we cannot trust or read means we cannot tell who is
    * jailed: the caller refuses (root is never affected). */
-  if (uj_config_load(config, &r->cfg, &r->diags, err) < 0) {
+  if (cfg_rc < 0) {
     for (size_t i = 0; i < r->diags.n; i++)
       syslog(LOG_ERR, "%s", r->diags.items[i]);
+    *err = cfg_err;
     return uj_err_prefix(err, "configuration is invalid");
   }
   r->s = uj_policy_for(r->cfg, &r->ui.u);
@@ -42,6 +57,8 @@ int uj_resolve(const char *config, const char *user, struct uj_resolved *r, stru
   if (uj_jail_spec_init(&r->spec, r->s, r->ui.name, r->ui.u.uid, r->ui.u.gid, r->ui.home,
                         err) < 0)
     return -1;
+  r->spec.groups = r->ui.gids;
+  r->spec.n_groups = r->ui.n_gids;
   return 0;
 }
 

@@ -240,3 +240,59 @@ int uj_parse_uid_range(const char *s, uid_t *lo, uid_t *hi)
   *hi = (uid_t) b;
   return 0;
 }
+
+/* Copy mountinfo's octal-escaped field (\040 for a space ...) up to the
+ * next space into out; false when it does not fit. */
+static bool mountinfo_field(const char *s, char *out, size_t outlen)
+{
+  size_t n = 0;
+  while (*s && *s != ' ' && *s != '\n') {
+    char c = *s++;
+    if (c == '\\' && s[0] >= '0' && s[0] <= '3' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' &&
+        s[2] <= '7') {
+      c = (char) (((s[0] - '0') << 6) | ((s[1] - '0') << 3) | (s[2] - '0'));
+      s += 3;
+    }
+    if (n + 1 >= outlen)
+      return false;
+    out[n++] = c;
+  }
+  out[n] = '\0';
+  return true;
+}
+
+/* a is b, or an ancestor directory of b ("/" is everyone's). */
+static bool path_at_or_above(const char *a, const char *b)
+{
+  size_t n = strlen(a);
+  if (strcmp(a, "/") == 0)
+    return true;
+  return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+}
+
+bool uj_mountinfo_autofs_near(const char *mountinfo, const char *path)
+{
+  const char *line = mountinfo;
+
+  while (line && *line) {
+    const char *end = strchr(line, '\n');
+    const char *p = line, *sep;
+    char mp[4096];
+    int field = 0;
+
+    /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE ..." */
+    while (field < 4 && p && (!end || p < end)) {
+      p = strchr(p, ' ');
+      if (p)
+        p++;
+      field++;
+    }
+    sep = p ? strstr(p, " - ") : NULL;
+    if (p && sep && (!end || sep < end) && strncmp(sep + 3, "autofs ", 7) == 0 &&
+        mountinfo_field(p, mp, sizeof mp) &&
+        (path_at_or_above(mp, path) || path_at_or_above(path, mp)))
+      return true;
+    line = end ? end + 1 : NULL;
+  }
+  return false;
+}

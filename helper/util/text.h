@@ -34,4 +34,10 @@ bool uj_valid_username(const char *n);
 /* Parse "LOW-HIGH" (decimal uids, LOW <= HIGH). */
 int uj_parse_uid_range(const char *s, uid_t *lo, uid_t *hi);
 
+/* Is any autofs mount in `mountinfo` (the text of /proc/PID/mountinfo)
+ * at `path`, above it or beneath it? Such a tree can change under a
+ * long-lived jail (automount, expiry, autofs restart), so its bind follows
+ * the host (slave propagation). Mount points are unescaped (\040 ...). */
+bool uj_mountinfo_autofs_near(const char *mountinfo, const char *path);
+
 #endif

@@ -752,6 +752,32 @@ static void test_shipped_conf(void **state)
   uj_config_free(c);
 }
 
+/* Only the groups the config names are looked up for a login, once each. */
+static void test_group_names(void **state)
+{
+  (void) state;
+  struct uj_config *c = parse_ok("exempt = [ \"@admins\", \"bob\" ];\n"
+                                 "rules = ( { match = [ \"@students\", \"uid:2000-2999\", \"@admins\" ]; },\n"
+                                 "          { match = [ \"carol\", \"@staff\" ]; } );\n");
+  size_t n = 99;
+  const char **g = uj_config_group_names(c, &n);
+  assert_non_null(g);
+  assert_int_equal(n, 3);
+  assert_string_equal(g[0], "admins");
+  assert_string_equal(g[1], "students");
+  assert_string_equal(g[2], "staff");
+  assert_null(g[3]);
+  free(g);
+  uj_config_free(c);
+
+  c = parse_ok("rules = ( { match = [ \"alice\" ]; } );\n");
+  g = uj_config_group_names(c, &n);
+  assert_non_null(g);
+  assert_int_equal(n, 0);
+  free(g);
+  uj_config_free(c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -759,7 +785,7 @@ int main(void)
     cmocka_unit_test(test_policy),          cmocka_unit_test(test_pattern_matches),
     cmocka_unit_test(test_error_messages),  cmocka_unit_test(test_multiple_errors),
     cmocka_unit_test(test_include_refused), cmocka_unit_test(test_load_checks),
-    cmocka_unit_test(test_shipped_conf),
+    cmocka_unit_test(test_shipped_conf),    cmocka_unit_test(test_group_names),
   };
   return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -232,6 +232,35 @@ static void test_uid_range(void **state)
   assert_int_equal(uj_parse_uid_range(NULL, &lo, &hi), -1);
 }
 
+static void test_mountinfo_autofs(void **state)
+{
+  (void) state;
+  /* shapes from a systemd host with autofs indirect (/home), direct
+   * (/srv/proj) and nested (/data/u/x) maps */
+  const char *mi =
+      "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+      "40 22 0:37 / /home rw,relatime shared:20 - autofs /etc/auto.home rw,fd=7\n"
+      "41 40 0:38 / /home/alice rw,relatime shared:21 - nfs4 srv:/home/alice rw\n"
+      "50 22 0:39 / /srv/proj rw shared:30 - autofs /etc/auto.direct rw\n"
+      "60 22 0:40 / /data rw shared:31 - nfs4 srv:/data rw\n"
+      "61 60 0:41 / /data/u/x rw shared:32 - autofs /etc/auto.x rw\n"
+      "70 22 0:42 / /with\\040space rw - autofs map rw\n"
+      "80 22 0:43 / /notautofs rw - tmpfs autofs rw";
+  assert_true(uj_mountinfo_autofs_near(mi, "/home/alice"));     /* parent is autofs */
+  assert_true(uj_mountinfo_autofs_near(mi, "/home"));
+  assert_true(uj_mountinfo_autofs_near(mi, "/srv/proj"));       /* the home itself */
+  assert_true(uj_mountinfo_autofs_near(mi, "/data/u"));         /* autofs beneath it */
+  assert_true(uj_mountinfo_autofs_near(mi, "/with space/bob"));
+  assert_false(uj_mountinfo_autofs_near(mi, "/srv/project"));   /* a prefix, not a parent */
+  assert_false(uj_mountinfo_autofs_near(mi, "/data/v"));
+  assert_false(uj_mountinfo_autofs_near(mi, "/homes/alice"));
+  assert_false(uj_mountinfo_autofs_near(mi, "/notautofs/x"));   /* fstype, not source */
+  assert_false(uj_mountinfo_autofs_near("", "/home/alice"));
+  assert_false(uj_mountinfo_autofs_near("22 1 254:1 / / rw - ext4 /dev/vda rw\n", "/home/a"));
+  /* a truncated last line is not an autofs mount */
+  assert_false(uj_mountinfo_autofs_near("40 22 0:37 / /home rw,relatime", "/home/a"));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -240,6 +269,7 @@ int main(void)
     cmocka_unit_test(test_expand_errors), cmocka_unit_test(test_hostname),
     cmocka_unit_test(test_path_clean),    cmocka_unit_test(test_path_dangerous),
     cmocka_unit_test(test_username),      cmocka_unit_test(test_uid_range),
+    cmocka_unit_test(test_mountinfo_autofs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
