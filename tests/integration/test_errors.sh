@@ -82,4 +82,38 @@ done
 out=$(uj_ssh "$U" 'hostname' 2>&1)
 expect_eq "matched user in the same config is jailed" "jail-$U" "$out"
 
+# --- a missing home: refused by name, never created (homes are opened as the
+# user and never made by userjail)
+uj_conf_basic
+mv "/home/$U" "/home/$U.away"
+out=$(timeout 60 "$UJ_HELPER" run --config "$UJ_CONF" "$U" -- echo COMMAND-RAN 2>&1); rc=$?
+expect_nomatch "missing home: command does not run" COMMAND-RAN "$out"
+expect_match "missing home: error names the user and the path" \
+  "home directory /home/$U of user $U does not exist" "$out"
+check "missing home: exit status is 1" test "$rc" = 1
+check "missing home: the home was not created" test ! -e "/home/$U"
+wait_until 5 uj_nothing_left "$U"
+expect_gone "missing home: nothing left (process, state, cgroup)" "$U"
+mv "/home/$U.away" "/home/$U"
+
+# --- a bind whose source is inside the home is opened with the user's
+# identity: a directory there the user cannot enter (root's, 0700) is not
+# bound by root on the user's behalf
+install -d -m 0700 -o root -g root "/home/$U/rootonly"
+install -d -m 0755 -o root -g root "/home/$U/rootonly/inner"
+uj_conf_basic "binds = ( { source = \"/home/$U/rootonly/inner\"; destination = \"/srv/ujt-inner\"; } );"
+out=$(timeout 60 "$UJ_HELPER" run --config "$UJ_CONF" "$U" -- echo COMMAND-RAN 2>&1)
+expect_nomatch "bind inside home, unreachable for the user: command does not run" COMMAND-RAN "$out"
+expect_match "bind inside home, unreachable for the user: refused as the user" \
+  "/home/$U/rootonly/inner cannot be opened by user $U" "$out"
+wait_until 5 uj_nothing_left "$U"
+expect_gone "bind inside home, unreachable: nothing left" "$U"
+# the same directory made the user's: bound, visible inside
+chown "$U" "/home/$U/rootonly"
+out=$(timeout 60 "$UJ_HELPER" run --config "$UJ_CONF" "$U" -- stat -c %F /srv/ujt-inner 2>&1)
+expect_eq "bind inside home, reachable: bound" "directory" "$out"
+wait_until 5 uj_nothing_left "$U"
+rm -rf "/home/$U/rootonly"
+uj_conf_basic
+
 uj_summary

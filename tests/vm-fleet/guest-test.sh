@@ -42,7 +42,8 @@ finish() {
 }
 jailed() { userjail list --json 2>/dev/null | grep -c "\"uid\": $1"; }
 no_jail() { [ "$(jailed "$1")" = 0 ]; }
-host_mounts() { wc -l </proc/self/mountinfo; }
+# the host's mount points, but logind's /run/user/UID (its own business)
+host_mounts() { awk '$5 !~ "^/run/user/" {print $5}' /proc/self/mountinfo | sort; }
 
 # ---- the services ------------------------------------------------------------------
 for s in slapd sssd nfs-server autofs ssh; do
@@ -79,7 +80,9 @@ if wait_for 30 no_jail 5001; then pass "u1-logout-no-jail: userjail list has no 
 else fail "u1-logout-no-jail: $(userjail list 2>&1 | oneline)"; fi
 if wait_for 15 [ ! -e "$SVC/5001" ]; then pass "u1-logout-no-cgroup: $SVC/5001 gone"
 else fail "u1-logout-no-cgroup: $SVC/5001 still there"; fi
-check u1-logout-no-mounts "host mount table: $(host_mounts) entries (before the login: $BASE_MOUNTS)" "\(before the login: $(host_mounts)\)"
+same_mounts() { [ "$(host_mounts)" = "$BASE_MOUNTS" ]; }
+if wait_for 20 same_mounts; then pass "u1-logout-no-mounts: host mount table as before the login ($(wc -l <<<"$BASE_MOUNTS") mount points)"
+else fail "u1-logout-no-mounts: new: $(comm -13 <(echo "$BASE_MOUNTS") <(host_mounts) | oneline); gone: $(comm -23 <(echo "$BASE_MOUNTS") <(host_mounts) | oneline)"; fi
 
 # ---- ldapuser2: automounted home, lingering jail -------------------------------------
 mounted2() { findmnt -n /nethome/ldapuser2 >/dev/null; }
@@ -148,5 +151,5 @@ else pass "missing-home-not-created: /srv/home/ldapnohome still absent"; fi
 
 # ---- the end: nothing left ---------------------------------------------------------
 wait_for 30 eval '[ "$(userjail list --json 2>/dev/null | grep -c "\"uid\"")" = 0 ]'
-check all-clean "jails: $(userjail list --json 2>/dev/null | grep -c '"uid"'); cgroups: $(find $SVC -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l); sessions: $(loginctl list-sessions --no-legend 2>/dev/null | grep -c ldap)" '^jails: 0; cgroups: 0; sessions: 0$'
+check all-clean "jails: $(userjail list --json 2>/dev/null | grep -c '"uid"'); user cgroups: $(find $SVC -mindepth 1 -maxdepth 1 -type d -name '[0-9]*' 2>/dev/null | wc -l); sessions: $(loginctl list-sessions --no-legend 2>/dev/null | grep -c ldap)" '^jails: 0; user cgroups: 0; sessions: 0$'
 finish

@@ -14,7 +14,8 @@
 #   - nfs-kernel-server exports /srv/home to 127.0.0.1 with root_squash;
 #     guest-test.sh mounts it at /home (NFSv4.2), and autofs mounts
 #     /nethome/ldapuser2 from the same export (nosharecache: its own
-#     superblock, so its lifetime can be watched in /proc/fs/nfsfs/volumes).
+#     superblock, so its lifetime can be watched in /proc/fs/nfsfs/volumes;
+#     nobind: autofs would bind-mount a "local" export instead of NFS).
 #   - homes under /srv/home are made here on the server side, owned by the
 #     users' uids (userjail never creates a home); ldapuser1's is 0700.
 #   - root's ssh key is authorized for both LDAP users; sshd's PAM stack ends
@@ -58,6 +59,7 @@ $(for u in ldapuser1:5001:/home/ldapuser1 ldapuser2:5002:/nethome/ldapuser2 ldap
       "$name" "$BASE" "$name" "$name" "$id" "$id" "$home"
     printf 'dn: cn=%s,ou=groups,%s\nobjectClass: posixGroup\ncn: %s\ngidNumber: %s\n\n' "$name" "$BASE" "$name" "$id"
   done)
+
 dn: cn=fleetjail,ou=groups,$BASE
 objectClass: posixGroup
 cn: fleetjail
@@ -111,7 +113,7 @@ install -d -m 0755 -o 5002 -g 5002 "$R/srv/home/ldapuser2" "$R/srv/home/ldapuser
 install -d -m 0700 -o 5003 -g 5003 "$R/srv/home/ldapslow"
 install -d -m 0755 "$R/home" "$R/nethome"
 printf '/nethome /etc/auto.nethome --timeout=3600\n' >"$R/etc/auto.master.d/nethome.autofs"
-printf 'ldapuser2 -fstype=nfs4,vers=4.2,nosharecache 127.0.0.1:/srv/home/ldapuser2\n' \
+printf 'ldapuser2 -fstype=nfs4,nobind,vers=4.2,nosharecache 127.0.0.1:/srv/home/ldapuser2\n' \
   >"$R/etc/auto.nethome"
 # autofs reads its master map when it starts; /home must be mounted by then
 # is not needed (different tree), but it must start after the NFS server

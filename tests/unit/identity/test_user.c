@@ -1,0 +1,78 @@
+/* Unit tests for helper/identity/user.c against the machine's real NSS
+ * (files): the user's groups are those getgrouplist gives, only the named
+ * groups the user is in are reported, an unknown user is refused, and a
+ * lookup that does not answer in time is refused with the timeout message
+ * (timeout 0: the lookup process is killed before it can answer). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "identity/user.h"
+
+static void test_daemon_named_groups(void **state)
+{
+  (void) state;
+  /* Debian's "daemon" user (uid 1) has primary group "daemon" (gid 1) */
+  const char *named[] = { "root", "daemon", "uj-no-such-group-xyz" };
+  struct passwd *pw = getpwnam("daemon");
+  struct uj_userinfo ui;
+  struct uj_err err;
+
+  if (!pw)
+    skip();
+  assert_int_equal(uj_userinfo_get("daemon", named, 3, 10, &ui, &err), 0);
+  assert_string_equal(ui.u.name, "daemon");
+  assert_int_equal(ui.u.uid, pw->pw_uid);
+  assert_int_equal(ui.u.gid, pw->pw_gid);
+  assert_string_equal(ui.u.home, pw->pw_dir);
+  assert_true(ui.n_gids >= 1);
+  assert_int_equal(ui.gids[0], pw->pw_gid);
+  assert_int_equal(ui.u.n_groups, 1);
+  assert_string_equal(ui.u.groups[0], "daemon");
+  uj_userinfo_free(&ui);
+}
+
+static void test_unknown_and_invalid(void **state)
+{
+  (void) state;
+  struct uj_userinfo ui;
+  struct uj_err err;
+
+  assert_int_equal(uj_userinfo_get("uj-no-such-user-xyz", NULL, 0, 10, &ui, &err), -1);
+  assert_non_null(strstr(err.msg, "unknown user 'uj-no-such-user-xyz'"));
+  assert_int_equal(uj_userinfo_get("a/b", NULL, 0, 10, &ui, &err), -1);
+  assert_int_equal(err.code, EINVAL);
+}
+
+static void test_timeout(void **state)
+{
+  (void) state;
+  struct uj_userinfo ui;
+  struct uj_err err;
+
+  assert_int_equal(uj_userinfo_get("root", NULL, 0, 0, &ui, &err), -1);
+  assert_int_equal(err.code, ETIMEDOUT);
+  assert_string_equal(err.msg, "user lookup for root timed out after 0 s (directory slow?)");
+  /* the lookup process was reaped: no child left */
+  assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+  assert_int_equal(errno, ECHILD);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_daemon_named_groups),
+    cmocka_unit_test(test_unknown_and_invalid),
+    cmocka_unit_test(test_timeout),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
