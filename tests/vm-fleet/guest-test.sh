@@ -67,13 +67,14 @@ check root-squash-live "ls /home/ldapuser1 as root -> $out" 'Permission denied'
 BASE_MOUNTS=$(host_mounts)
 
 # ---- ldapuser1: jailed ssh login, home on root-squashed NFS -------------------------
-CMD='echo host=$(hostname); id; getent passwd ldapuser1; echo fleet-data-1 >~/written; ls -l ~/written; stat -f -c fstype=%T ~; echo pwd=$(pwd)'
+CMD='echo host=$(hostname); id; getent passwd ldapuser1; echo fleet-data-1 >~/written; ls -l ~/written; stat -f -c fstype=%T ~; echo pwd=$(pwd); echo proj=$(cat /proj/README) $(stat -f -c %T /proj)'
 out=$(timeout 300 $SSH ldapuser1@127.0.0.1 "$CMD" 2>&1); rc=$?
 check u1-login "rc=$rc $(head -n 1 <<<"$out")" '^rc=0 host=jail-ldapuser1$'
 check u1-id-ldap-groups "$(grep '^uid=' <<<"$out")" '^uid=5001\(ldapuser1\) gid=5001\(ldapuser1\) groups=5001\(ldapuser1\),6000\(fleetjail\)$'
 check u1-getent-in-jail "$(grep '^ldapuser1:' <<<"$out")" '^ldapuser1:\*:5001:5001:ldapuser1:/home/ldapuser1:/bin/bash$'
 check u1-ls-names "$(grep 'written$' <<<"$out")" ' ldapuser1 ldapuser1 .*/home/ldapuser1/written$'
 check u1-home-is-nfs "$(grep '^fstype=' <<<"$out")" '^fstype=nfs$'
+check u1-bind-from-home "$(grep '^proj=' <<<"$out") (root: $(ls /home/ldapuser1/proj 2>&1))" '^proj=proj-file-1 nfs \(root: .*Permission denied\)$'
 check u1-cwd-home "$(grep '^pwd=' <<<"$out")" '^pwd=/home/ldapuser1$'
 check u1-write-on-server "$(stat -c '%u:%g' /srv/home/ldapuser1/written 2>&1) $(cat /srv/home/ldapuser1/written 2>&1)" '^5001:5001 fleet-data-1$'
 if wait_for 30 no_jail 5001; then pass "u1-logout-no-jail: userjail list has no jail of 5001"

@@ -11,9 +11,10 @@
 # through sshd and prints "UJFLEET PASS|FAIL|INFO ..." lines on the serial
 # console; this script counts them.
 #
-# Exit status: 0 when every check passed; 1 on any failure; 0 with a SKIP
-# line when qemu, the kernel/initrd/modules, debootstrap, mkfs.ext4 or the
-# Debian mirror (for the first build of the cached root) is unavailable.
+# Exit status: 0 when every check passed; 1 on any failure, a missing tool
+# included (qemu, kernel, debootstrap, mkfs.ext4: the message has the apt-get
+# line; UJ_VM_SKIP_OK=1 skips instead); 0 with a SKIP line when not root or
+# the Debian mirror (for the first build of the cached root) is unreachable.
 #
 # Environment: UJ_VM_KERNEL, UJ_VMSD_MIRROR, UJ_VMSD_CACHE, UJ_VM_KEEP,
 # UJ_VM_USERJAIL, UJ_VM_MODULE as for check-vm-systemd; UJ_VMFLEET_TIMEOUT
@@ -36,18 +37,26 @@ MODULE=${UJ_VM_MODULE:-$B/pam_userjail.so}
 T0=$(date +%s)
 
 skip() { echo "SKIP: check-vm-fleet: $*"; exit 0; }
+# A missing tool fails with the install line (UJ_VM_SKIP_OK=1: skip instead);
+# only an unreachable mirror, which no install fixes, is a plain skip.
+missing() {
+  [ "${UJ_VM_SKIP_OK:-0}" = 1 ] && skip "$*"
+  echo "FAIL: check-vm-fleet: $* -- install what the VM tests need with:" >&2
+  echo "  apt-get install qemu-system-x86 linux-image-cloud-amd64 debootstrap e2fsprogs" >&2
+  exit 1
+}
 die() { echo "FAIL: check-vm-fleet: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, chroot, image ownership)"
-command -v "$QEMU" >/dev/null 2>&1 || skip "$QEMU not installed (apt-get install qemu-system-x86)"
+command -v "$QEMU" >/dev/null 2>&1 || missing "$QEMU not installed"
 KERNEL=${UJ_VM_KERNEL:-$(ls -1 /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1 || true)}
 [ -n "$KERNEL" ] && [ -r "$KERNEL" ] ||
-  skip "no kernel /boot/vmlinuz-*-cloud-amd64 (apt-get install linux-image-cloud-amd64)"
+  missing "no kernel /boot/vmlinuz-*-cloud-amd64"
 KVER=${KERNEL##*/vmlinuz-}
 INITRD=$(dirname "$KERNEL")/initrd.img-$KVER
 [ -r "$INITRD" ] || skip "no initrd $INITRD for $KERNEL (update-initramfs -c -k $KVER)"
-[ -d "/lib/modules/$KVER/kernel/fs/nfsd" ] || skip "no nfsd module in /lib/modules/$KVER"
-command -v mkfs.ext4 >/dev/null 2>&1 || skip "mkfs.ext4 not installed (apt-get install e2fsprogs)"
+[ -d "/lib/modules/$KVER/kernel/fs/nfsd" ] || missing "no nfsd module in /lib/modules/$KVER"
+command -v mkfs.ext4 >/dev/null 2>&1 || missing "mkfs.ext4 not installed"
 [ -x "$USERJAIL" ] || die "$USERJAIL not built (run make)"
 [ -r "$MODULE" ] || die "$MODULE not built (run make)"
 
@@ -58,7 +67,7 @@ mkdir -p "$CACHE"
 exec 9>"$CACHE/.fleet-$SUITE.lock"
 flock 9 # one builder at a time; later runs wait and reuse
 if [ ! -e "$BASE/.complete" ]; then
-  command -v debootstrap >/dev/null 2>&1 || skip "debootstrap not installed (apt-get install debootstrap)"
+  command -v debootstrap >/dev/null 2>&1 || missing "debootstrap not installed"
   if command -v curl >/dev/null 2>&1; then
     curl -fsS -m 20 -o /dev/null "$MIRROR/dists/$SUITE/Release" ||
       skip "mirror $MIRROR unreachable (needed once to build $BASE)"
