@@ -1,4 +1,5 @@
 # userjail — per-user login jail. See README.md.
+VERSION  ?= 0.2.0
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SBINDIR  ?= $(PREFIX)/sbin
@@ -52,6 +53,14 @@ $(B)/helper-path: FORCE
 	@echo '$(SBINDIR)/userjail' | cmp -s - $@ || echo '$(SBINDIR)/userjail' > $@
 
 $(B)/pic/pam_module/client.o: $(B)/helper-path
+
+# `userjail --version`: main.o alone gets the version, rebuilt when it changes.
+$(B)/version: FORCE
+	@mkdir -p $(B)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+
+$(B)/pie/helper/main.o: CFLAGS += -DUJ_VERSION='"$(VERSION)"'
+$(B)/pie/helper/main.o: $(B)/version
 
 .PHONY: FORCE
 FORCE:

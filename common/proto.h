@@ -41,6 +41,17 @@ struct uj_join_msg {
 #define UJ_CMD_INFO 'I'     /* reply a uj_info_msg, then close */
 #define UJ_CMD_STOP 'T'     /* tear the jail down; the socket closes when done */
 
+/* The reply to UJ_CMD_INFO. Versioning: monitors outlive the helper that
+ * started them (an upgrade with live jails), so the reply only ever grows
+ * by appending fields. A client reads up to sizeof(struct uj_info_msg) and
+ * accepts any reply of at least UJ_INFO_V1_LEN bytes with the right magic:
+ * fields past what the monitor sent read as zero ("unknown"). An old client
+ * reads its shorter prefix of a new reply and ignores the rest. A change
+ * that cannot be made by appending needs a new UJ_PROTO_MAGIC; clients then
+ * refuse such a monitor with a message to stop (restart) that jail. */
+#define UJ_INFO_V1_LEN 32      /* the reply of monitors before version 2 */
+#define UJ_INFO_VERSION 2
+
 struct uj_info_msg {
   uint32_t magic;
   int32_t init_pid;
@@ -48,7 +59,14 @@ struct uj_info_msg {
   uint32_t linger;
   int64_t started;        /* CLOCK_REALTIME seconds */
   uint32_t uid;
+  uint32_t reserved0;     /* was padding in version 1: never read */
+  /* version 2 */
+  uint32_t version;       /* UJ_INFO_VERSION; 0 = a version 1 monitor */
+  uint32_t reserved1;
+  uint64_t config_hash;   /* of the config text the jail was built from */
 };
+_Static_assert(offsetof(struct uj_info_msg, version) == UJ_INFO_V1_LEN,
+               "version 2 fields must start where a version 1 reply ends");
 
 /* Send `len` bytes plus `nfds` descriptors in one message. */
 int uj_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds,

@@ -44,6 +44,12 @@ int uj_cgroup_usage(const struct uj_cgroup *cg, uint64_t *pids, uint64_t *mem, s
  * the directories. Closes the fds. */
 int uj_cgroup_destroy(struct uj_cgroup *cg, int timeout_ms, struct uj_err *err);
 
+/* members.c — call fn for every process now in the cgroup except `skip`,
+ * each pinned by a pidfd (valid during the call) and checked to be a member
+ * after pinning. Returns how many, or -1 with err. */
+int uj_cgroup_foreach(const struct uj_cgroup *cg, pid_t skip,
+                      void (*fn)(int pidfd, pid_t pid, void *arg), void *arg, struct uj_err *err);
+
 /* Release memory and fds without touching the cgroup. */
 void uj_cgroup_close(struct uj_cgroup *cg);
 

@@ -1,11 +1,31 @@
-/* Subcommands of the userjail binary. Each returns the process exit code. */
+/* Subcommands of the userjail binary (the table is in main.c). Each returns
+ * the process exit code, or UJ_EXIT_USAGE (cli/args.h) after naming a
+ * usage mistake, and main.c then prints the usage line and exits 2. */
 #ifndef UJ_ADMIN_H
 #define UJ_ADMIN_H
+
+#include <stdio.h>
+
+#include "cli/args.h"
 
 int uj_cmd_session_open(int argc, char **argv); /* cmd_join.c */
 int uj_cmd_run(int argc, char **argv);          /* cmd_join.c */
 int uj_cmd_list(int argc, char **argv);         /* cmd_admin.c */
-int uj_cmd_stop(int argc, char **argv);         /* cmd_admin.c */
 int uj_cmd_check_config(int argc, char **argv); /* cmd_admin.c */
+int uj_cmd_status(int argc, char **argv);       /* cmd_status.c */
+int uj_cmd_stop(int argc, char **argv);         /* cmd_stop.c */
+
+/* uj_args_parse for subcommand argv[0]; a mistake is printed as
+ * "userjail CMD: message" and UJ_EXIT_USAGE returned (else 0). */
+static inline int uj_cli_args(int argc, char **argv, const struct uj_opt *opts, size_t min_ops,
+                              size_t max_ops, bool allow_rest, struct uj_args *a)
+{
+  char msg[160];
+
+  if (uj_args_parse(argc, argv, opts, min_ops, max_ops, allow_rest, a, msg, sizeof msg) == 0)
+    return 0;
+  fprintf(stderr, "userjail %s: %s\n", argv[0], msg);
+  return UJ_EXIT_USAGE;
+}
 
 #endif

@@ -32,13 +32,13 @@ int uj_cmd_session_open(int argc, char **argv)
   struct stat st;
   int rc;
 
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--config") && i + 1 < argc)
-      config = argv[++i];
-    else if (!strcmp(argv[i], "--") && i + 1 < argc)
-      user = argv[++i];
-  }
-  if (!user || fstat(MODULE_FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+  const struct uj_opt opts[] = { { "--config", true, &config, NULL }, { NULL } };
+  struct uj_args a;
+
+  if (uj_cli_args(argc, argv, opts, 0, 0, true, &a) < 0 || a.n_rest != 1)
+    return UJ_EXIT_USAGE;
+  user = a.rest[0];
+  if (fstat(MODULE_FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
     fprintf(stderr, "userjail session-open: for pam_userjail.so only\n");
     return 2;
   }
@@ -97,26 +97,18 @@ int uj_cmd_run(int argc, char **argv)
   int status = 0;
   pid_t pid;
 
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      printf("usage: userjail run [--config FILE] USER -- CMD [ARG...]\n");
-      return 0;
-    } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
-      config = argv[++i];
-    } else if (!strcmp(argv[i], "--")) {
-      cmd = argv + i + 1;
-      break;
-    } else if (!user && argv[i][0] != '-') {
-      user = argv[i];
-    } else {
-      fprintf(stderr, "userjail run: unexpected argument '%s'\n", argv[i]);
-      return 2;
-    }
+  const struct uj_opt opts[] = { { "--config", true, &config, NULL }, { NULL } };
+  struct uj_args a;
+  int r = uj_cli_args(argc, argv, opts, 1, 1, true, &a);
+
+  if (r < 0)
+    return r;
+  if (!a.rest || a.n_rest == 0) {
+    fprintf(stderr, "userjail run: missing '-- CMD'\n");
+    return UJ_EXIT_USAGE;
   }
-  if (!user || !cmd || !cmd[0]) {
-    fprintf(stderr, "usage: userjail run [--config FILE] USER -- CMD [ARG...]\n");
-    return 2;
-  }
+  user = a.ops[0];
+  cmd = a.rest;
   /* The jail first: its lookup is the bounded one (a slow directory is
    * refused there), and afterwards the user is in the NSS caches. */
   uj_request_jail(config, user, getpid(), &msg, fds, &nfds);

@@ -58,6 +58,7 @@ struct uj_config {
   size_t n_exempt;
   struct uj_rule *rules;
   size_t n_rules;
+  uint64_t hash;             /* of the file's text (uj_text_hash): stamps jails */
 };
 
 /* Collected problems, each already formatted as "FILE:LINE: message". */
@@ -91,7 +92,50 @@ int uj_config_parse_string(const char *text, const char *path, struct uj_config 
 int uj_config_load(const char *path, struct uj_config **out, struct uj_diags *diags,
                    struct uj_err *err);
 
+/* Only the reading half of uj_config_load: the checks on the file, then its
+ * whole text (NUL-terminated, caller frees) in *text and its length. */
+int uj_config_read(const char *path, char **text, size_t *len, struct uj_diags *diags,
+                   struct uj_err *err);
+
 void uj_config_free(struct uj_config *c);
+
+/* ---- the last valid copy (lastgood.c) --------------------------------------
+ * A config that turns invalid (a half-saved edit, a typo) must not lock out
+ * every user: each load that validates keeps its text in `store`
+ * (/run/userjail, root-only) and a later load of an invalid file falls back
+ * to it, loudly. */
+
+/* store/last-good.conf for the default config path, else
+ * store/last-good-HASH.conf (HASH of the path), so test and alternative
+ * configs never share a copy. */
+void uj_config_last_good_path(const char *store, const char *config, char *buf, size_t len);
+
+/* Keep `text` as the last valid copy of `config` (no-op when the copy is
+ * already the same text): temp file + rename, root 0600. Creates `store`
+ * (root, 0700) when missing; refuses one that is not root's and private. */
+int uj_config_save_last_good(const char *store, const char *config, const char *text,
+                             size_t len, struct uj_err *err);
+
+/* Does a last valid copy of `config` exist? */
+bool uj_config_has_last_good(const char *store, const char *config);
+
+/* How a config was obtained by uj_config_load_or_last_good. */
+struct uj_config_source {
+  bool fallback;            /* the file was invalid: *out is the last valid copy */
+  char copy[256];           /* path of that copy */
+  long long saved;          /* its mtime (CLOCK_REALTIME seconds) */
+};
+
+/* Load `config`; when it validates, save it as the last valid copy (a failure
+ * to save is logged, never fatal). When it does not, diags and err hold its
+ * problems and, if a last valid copy exists, that copy is loaded instead
+ * (src->fallback) and the problem is logged at LOG_CRIT naming FILE:LINE.
+ * `login` false (list, status: "what would a login use?") neither saves nor
+ * logs.
+ * -1 only when neither the file nor a copy is usable. */
+int uj_config_load_or_last_good(const char *config, const char *store, bool login,
+                                struct uj_config **out, struct uj_diags *diags,
+                                struct uj_config_source *src, struct uj_err *err);
 
 /* Policy: the settings that apply to `u`, or NULL when the user is not
  * jailed (root, exempt, or no rule matches). First matching rule wins. */
@@ -102,6 +146,20 @@ const struct uj_settings *uj_policy_for(const struct uj_config *c, const struct 
  * Returns a NULL-terminated array of pointers into c (free() the array
  * only), or NULL when out of memory; *n gets the count. */
 const char **uj_config_group_names(const struct uj_config *c, size_t *n);
+
+/* Why uj_policy_for decided as it did (`userjail status`, check-config
+ * --user): root, an exempt pattern, the first rule with a matching pattern,
+ * or no rule at all. */
+enum uj_policy_reason { UJ_WHY_NO_RULE = 0, UJ_WHY_ROOT, UJ_WHY_EXEMPT, UJ_WHY_RULE };
+struct uj_policy_match {
+  enum uj_policy_reason reason;
+  const char *pattern;  /* the exempt or match pattern that matched (EXEMPT, RULE) */
+  size_t rule;          /* index into c->rules (RULE) */
+  int line;             /* the rule's line in the file (RULE) */
+};
+/* uj_policy_for, also filling m (may be NULL). */
+const struct uj_settings *uj_policy_explain(const struct uj_config *c, const struct uj_user *u,
+                                            struct uj_policy_match *m);
 
 /* Does a single pattern ("alice", "@staff", "uid:1000-1999") match u? */
 bool uj_pattern_matches(const char *pattern, const struct uj_user *u);

@@ -27,6 +27,7 @@
 
 #include "common/cleanup.h"
 #include "config/parse.h"
+#include "util/text.h"
 
 #define MAX_CONFIG_BYTES (1024 * 1024)
 
@@ -188,6 +189,7 @@ int uj_config_parse_string(const char *text, const char *path, struct uj_config 
     uj_config_free(c);
     return -1;
   }
+  c->hash = uj_text_hash(text, strlen(text));
   *out = c;
   return 0;
 }
@@ -211,7 +213,7 @@ static void load_problem(struct uj_diags *diags, struct uj_err *err, bool *first
     cfg_diags_push(diags, msg);
 }
 
-int uj_config_load(const char *path, struct uj_config **out, struct uj_diags *diags,
+int uj_config_read(const char *path, char **text, size_t *len_out, struct uj_diags *diags,
                    struct uj_err *err)
 {
   cleanup_close int fd = -1;
@@ -220,7 +222,8 @@ int uj_config_load(const char *path, struct uj_config **out, struct uj_diags *di
   bool first = true;
   size_t len = 0;
 
-  *out = NULL;
+  *text = NULL;
+  *len_out = 0;
   /* O_NONBLOCK: a FIFO planted at the path must not hang the login */
   fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
@@ -271,5 +274,19 @@ int uj_config_load(const char *path, struct uj_config **out, struct uj_diags *di
     load_problem(diags, err, &first, 0, path, "contains a NUL byte (not a text file)");
     return -1;
   }
-  return uj_config_parse_string(buf, path, out, diags, err);
+  *text = steal_pointer(&buf);
+  *len_out = len;
+  return 0;
+}
+
+int uj_config_load(const char *path, struct uj_config **out, struct uj_diags *diags,
+                   struct uj_err *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+
+  *out = NULL;
+  if (uj_config_read(path, &text, &len, diags, err) < 0)
+    return -1;
+  return uj_config_parse_string(text, path, out, diags, err);
 }

@@ -33,27 +33,43 @@ bool uj_pattern_matches(const char *pattern, const struct uj_user *u)
   return u->name && strcmp(u->name, pattern) == 0;
 }
 
-static bool any_matches(char *const *patterns, size_t n, const struct uj_user *u)
+/* The first pattern of `patterns` that matches u, or NULL. */
+static const char *first_match(char *const *patterns, size_t n, const struct uj_user *u)
 {
   for (size_t i = 0; i < n; i++)
     if (uj_pattern_matches(patterns[i], u))
-      return true;
-  return false;
+      return patterns[i];
+  return NULL;
 }
 
-const struct uj_settings *uj_policy_for(const struct uj_config *c, const struct uj_user *u)
+const struct uj_settings *uj_policy_explain(const struct uj_config *c, const struct uj_user *u,
+                                            struct uj_policy_match *m)
 {
+  struct uj_policy_match ignored;
+
+  if (!m)
+    m = &ignored;
+  *m = (struct uj_policy_match){ .reason = UJ_WHY_NO_RULE };
   if (!c || !u)
     return NULL;
   /* root is never jailed, whatever the config says: a broken rule must not
    * lock the administrator out of the machine */
-  if (u->uid == 0)
+  if (u->uid == 0) {
+    m->reason = UJ_WHY_ROOT;
     return NULL;
-  if (any_matches(c->exempt, c->n_exempt, u))
+  }
+  if ((m->pattern = first_match(c->exempt, c->n_exempt, u))) {
+    m->reason = UJ_WHY_EXEMPT;
     return NULL;
-  for (size_t i = 0; i < c->n_rules; i++)
-    if (any_matches(c->rules[i].match, c->rules[i].n_match, u))
+  }
+  for (size_t i = 0; i < c->n_rules; i++) {
+    if ((m->pattern = first_match(c->rules[i].match, c->rules[i].n_match, u))) {
+      m->reason = UJ_WHY_RULE;
+      m->rule = i;
+      m->line = c->rules[i].line;
       return &c->rules[i].s;
+    }
+  }
   return NULL;
 }
 
@@ -85,4 +101,9 @@ const char **uj_config_group_names(const struct uj_config *c, size_t *n)
     for (size_t k = 0; k < c->rules[i].n_match; k++)
       add_group_name(names, n, c->rules[i].match[k]);
   return names;
+}
+
+const struct uj_settings *uj_policy_for(const struct uj_config *c, const struct uj_user *u)
+{
+  return uj_policy_explain(c, u, NULL);
 }

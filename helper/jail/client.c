@@ -3,6 +3,7 @@
  * the server). Used by logins (join.c), `userjail run`, list and stop. */
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -64,17 +65,33 @@ int uj_monitor_info(uid_t uid, struct uj_info_msg *info, struct uj_err *err)
 {
   cleanup_close int c = uj_monitor_connect(uid, err);
   char cmd = UJ_CMD_INFO;
-  size_t n;
+  size_t got = 0;
 
   if (c < 0)
     return -1;
+  memset(info, 0, sizeof *info);
   if (write(c, &cmd, 1) != 1)
     return uj_err_set(err, errno, "ask jail monitor of uid %u", (unsigned) uid);
-  if (uj_recv_fds(c, info, sizeof *info, NULL, 0, &n, err) < 0)
-    return uj_err_prefix(err, "jail monitor of uid %u", (unsigned) uid);
-  if (info->magic != UJ_PROTO_MAGIC)
-    return uj_err_set(err, EPROTO, "unexpected answer from jail monitor of uid %u",
-                      (unsigned) uid);
+  /* A monitor sends its reply and closes: read until the end, so a shorter
+   * reply of an older monitor is taken too (see proto.h). */
+  while (got < sizeof *info) {
+    ssize_t r = read(c, (char *) info + got, sizeof *info - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return uj_err_set(err, errno, "jail monitor of uid %u", (unsigned) uid);
+    if (r == 0)
+      break;
+    got += (size_t) r;
+  }
+  if (got < UJ_INFO_V1_LEN || info->magic != UJ_PROTO_MAGIC)
+    return uj_err_set(err, EPROTO, "jail monitor of uid %u speaks another protocol version "
+                      "(%zu bytes); stop that jail to restart it with this version",
+                      (unsigned) uid, got);
+  if (got < offsetof(struct uj_info_msg, config_hash) + sizeof info->config_hash) {
+    /* a version 1 monitor: everything past its reply is unknown */
+    memset((char *) info + UJ_INFO_V1_LEN, 0, sizeof *info - UJ_INFO_V1_LEN);
+  }
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #define UJ_JAIL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -27,6 +28,7 @@ struct uj_jail_spec {
   char hostname[65];
   unsigned ns_flags;        /* CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC[|CLONE_NEWNET] */
   const char *cgroup_root;  /* normally /sys/fs/cgroup */
+  uint64_t config_hash;     /* of the config text the settings came from */
 };
 
 /* spec.c — fill spec from settings and user (hostname expanded, ns flags). */

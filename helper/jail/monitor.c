@@ -201,6 +201,8 @@ static void send_info(struct monitor *m, int c)
     .linger = m->spec->s->on_logout == UJ_LOGOUT_LINGER,
     .started = m->started,
     .uid = m->spec->uid,
+    .version = UJ_INFO_VERSION,
+    .config_hash = m->spec->config_hash,
   };
   struct uj_err err;
   uj_send_fds(c, &info, sizeof info, NULL, 0, &err);

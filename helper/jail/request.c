@@ -36,18 +36,22 @@ int uj_resolve(const char *config, const char *user, struct uj_resolved *r, stru
   /* The config first (no directory involved), so that the one lookup of
    * the user also resolves the groups it names; its failure is reported
    * only once we know the user is not root. */
-  cfg_rc = uj_config_load(config, &r->cfg, &r->diags, &cfg_err);
+  cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, &r->cfg, &r->diags, &r->src,
+                                       &cfg_err);
   if (cfg_rc == 0 && !(named = uj_config_group_names(r->cfg, &n_named)))
     return uj_err_set(err, ENOMEM, "configuration");
   if (uj_userinfo_get(user, named, n_named, UJ_TIMEOUT_LOOKUP_S, &r->ui, err) < 0)
     return -1;
   if (r->ui.u.uid == 0)
     return 1; /* root is never jailed */
-  /* A configuration we cannot trust or read means we cannot tell who is
-   * jailed: the caller refuses (root is never affected). */
-  if (cfg_rc < 0) {
+  /* An invalid file falls back to its last valid copy (lastgood.c,
+   * loaded above). With no copy we cannot tell who is jailed: the caller
+   * refuses (root is never affected). */
+  if (cfg_rc < 0 || r->src.fallback) {
     for (size_t i = 0; i < r->diags.n; i++)
       syslog(LOG_ERR, "%s", r->diags.items[i]);
+  }
+  if (cfg_rc < 0) {
     *err = cfg_err;
     return uj_err_prefix(err, "configuration is invalid");
   }
@@ -59,6 +63,7 @@ int uj_resolve(const char *config, const char *user, struct uj_resolved *r, stru
     return -1;
   r->spec.groups = r->ui.gids;
   r->spec.n_groups = r->ui.n_gids;
+  r->spec.config_hash = r->cfg->hash;
   return 0;
 }
 

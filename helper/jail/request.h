@@ -15,7 +15,8 @@
 struct uj_resolved {
   struct uj_userinfo ui;
   struct uj_config *cfg;
-  struct uj_diags diags;
+  struct uj_diags diags;         /* the file's problems (also when src.fallback) */
+  struct uj_config_source src;   /* fallback: cfg is the last valid copy */
   const struct uj_settings *s;   /* NULL: not jailed */
   struct uj_jail_spec spec;      /* valid when s != NULL and resolve returned 0 */
 };

@@ -40,4 +40,8 @@ int uj_parse_uid_range(const char *s, uid_t *lo, uid_t *hi);
  * the host (slave propagation). Mount points are unescaped (\040 ...). */
 bool uj_mountinfo_autofs_near(const char *mountinfo, const char *path);
 
+/* 64-bit FNV-1a of len bytes: tells config texts apart (config hash of a
+ * jail, last-good file names). */
+uint64_t uj_text_hash(const char *s, size_t len);
+
 #endif

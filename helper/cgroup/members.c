@@ -1,0 +1,62 @@
+/* Visiting the processes of a user's cgroup from outside (`userjail stop`:
+ * a note to their terminals, SIGTERM). A pid read from cgroup.procs may
+ * exit and be reused by an unrelated host process before we act, so each
+ * one is pinned with a pidfd first and its membership checked after. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "cgroup/internal.h"
+
+/* Is pid (pinned by the caller's pidfd) in the cgroup at `dir`? dir is a
+ * hierarchy root plus the path /proc/PID/cgroup shows, so that path is a
+ * suffix of dir. */
+static bool is_member(pid_t pid, const char *dir)
+{
+  char path[64];
+  struct uj_err ignored;
+  size_t dl = strlen(dir);
+
+  snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
+  cleanup_free char *cgs = cg_read_all(path, &ignored);
+  for (char *save = NULL, *line = cgs ? strtok_r(cgs, "\n", &save) : NULL; line;
+       line = strtok_r(NULL, "\n", &save)) {
+    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2 || strcmp(c2 + 1, "/") == 0)
+      continue;
+    size_t pl = strlen(c2 + 1);
+    if (pl <= dl && strcmp(dir + dl - pl, c2 + 1) == 0)
+      return true;
+  }
+  return false;
+}
+
+int uj_cgroup_foreach(const struct uj_cgroup *cg, pid_t skip,
+                      void (*fn)(int pidfd, pid_t pid, void *arg), void *arg, struct uj_err *err)
+{
+  char path[PATH_MAX];
+  int n = 0;
+
+  if (cg->n == 0)
+    return uj_err_set(err, EINVAL, "no cgroup");
+  if (cg_join(path, cg->dirs[0], "cgroup.procs", err) < 0)
+    return -1;
+  cleanup_free char *procs = cg_read_all(path, err);
+  if (!procs)
+    return -1;
+  for (char *save = NULL, *l = strtok_r(procs, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    pid_t pid = (pid_t) strtol(l, NULL, 10);
+    if (pid <= 0 || pid == skip)
+      continue;
+    cleanup_close int pfd = (int) syscall(SYS_pidfd_open, pid, 0);
+    if (pfd < 0 || !is_member(pid, cg->dirs[0]))
+      continue;
+    fn(pfd, pid, arg);
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,249 @@
+/* `userjail stop [--grace SECONDS] [--message TEXT] USER|UID|--all`:
+ * gently when asked (a note to the user's terminals, SIGTERM to every
+ * process of the jail, a grace time for them to end), then the monitor's
+ * teardown (uj_monitor_stop: SIGKILL of everything, cgroup and state
+ * removed). Exit 1 when a jail did not end. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "cli/cli.h"
+#include "common/timeouts.h"
+#include "jail/client.h"
+#include "jail/jail.h"
+
+#define MAX_MESSAGE 400
+/* Unix98 pty slaves (/dev/pts/N): majors 136..143. Only these get the
+ * note: a process's stdout may be a file or a pipe, never written to. */
+#define PTS_MAJOR_FIRST 136
+#define PTS_MAJOR_LAST 143
+
+struct stop_req {
+  bool gentle;          /* --grace or --message given */
+  unsigned grace;       /* seconds */
+  char note[MAX_MESSAGE + 64];
+};
+
+struct ttys {
+  const char *note;
+  dev_t seen[64];
+  size_t n;
+};
+
+/* Write the note once to each pty that a process of the jail has on fd
+ * 0, 1 or 2. The magic link is judged by what it points to (stat) before
+ * it is opened, so no other kind of file is ever opened, and the opened
+ * file is checked again (it must be the same device). */
+static void note_terminals(int pidfd, pid_t pid, void *arg)
+{
+  struct ttys *t = arg;
+
+  for (int fd = 0; fd <= 2; fd++) {
+    char path[64];
+    struct stat a, b;
+    bool seen = false;
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int) pid, fd);
+    if (stat(path, &a) < 0 || !S_ISCHR(a.st_mode) || major(a.st_rdev) < PTS_MAJOR_FIRST ||
+        major(a.st_rdev) > PTS_MAJOR_LAST)
+      continue;
+    for (size_t i = 0; i < t->n; i++)
+      seen = seen || t->seen[i] == a.st_rdev;
+    if (seen || t->n == sizeof t->seen / sizeof t->seen[0])
+      continue;
+    int w = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (w < 0)
+      continue;
+    if (fstat(w, &b) == 0 && S_ISCHR(b.st_mode) && b.st_rdev == a.st_rdev) {
+      t->seen[t->n++] = a.st_rdev;
+      if (write(w, t->note, strlen(t->note)) < 0) {
+        /* a full or hung-up terminal: the stop goes on */
+      }
+    }
+    close(w);
+  }
+}
+
+static void send_term(int pidfd, pid_t pid, void *arg)
+{
+  syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
+}
+
+/* Has the jail ended, or is only its init left (a lingering jail)? */
+static bool jail_settled(uid_t uid, struct uj_cgroup *cg)
+{
+  struct uj_info_msg info;
+  struct uj_err err;
+  uint64_t pids, mem;
+
+  if (uj_monitor_info(uid, &info, &err) < 0)
+    return err.code == ENOENT || err.code == ECONNREFUSED;
+  return uj_cgroup_usage(cg, &pids, &mem, &err) == 0 && pids <= 1;
+}
+
+/* Gentle part: note, SIGTERM, wait. The teardown follows in stop_one. */
+static void stop_gently(uid_t uid, const char *who, const struct stop_req *r)
+{
+  struct uj_info_msg info;
+  struct uj_cgroup cg;
+  struct uj_err err;
+  char name[32];
+  struct timespec step = { 0, 100 * 1000 * 1000 };
+
+  if (uj_monitor_info(uid, &info, &err) < 0)
+    return; /* no live monitor: stop_one reports it */
+  snprintf(name, sizeof name, "%u", (unsigned) uid);
+  uj_cgroup_init(&cg);
+  if (uj_cgroup_open(UJ_CGROUP_ROOT, name, &cg, &err) < 0) {
+    fprintf(stderr, "userjail stop: %s: %s\n", who, err.msg);
+    return;
+  }
+  if (r->note[0]) {
+    struct ttys t = { .note = r->note };
+    if (uj_cgroup_foreach(&cg, info.init_pid, note_terminals, &t, &err) >= 0)
+      printf("told %zu terminal%s of %s\n", t.n, t.n == 1 ? "" : "s", who);
+  }
+  if (r->grace > 0) {
+    if (uj_cgroup_foreach(&cg, info.init_pid, send_term, NULL, &err) < 0)
+      fprintf(stderr, "userjail stop: %s: SIGTERM: %s\n", who, err.msg);
+    for (unsigned i = 0; i < r->grace * 10 && !jail_settled(uid, &cg); i++)
+      nanosleep(&step, NULL);
+  }
+  uj_cgroup_close(&cg);
+}
+
+/* The jail's monitor died: remove what it left (cgroup, socket, lock). */
+static int remove_remains(uid_t uid, const char *who)
+{
+  struct uj_cgroup cg;
+  struct uj_err err;
+  char name[32], path[108];
+  int lock = uj_rundir_lock(uid, false, &err);
+
+  snprintf(name, sizeof name, "%u", (unsigned) uid);
+  uj_cgroup_init(&cg);
+  if (uj_cgroup_open(UJ_CGROUP_ROOT, name, &cg, &err) == 0 &&
+      uj_cgroup_destroy(&cg, UJ_TIMEOUT_CGROUP_EMPTY_MS, &err) < 0)
+    fprintf(stderr, "userjail stop: %s: %s\n", who, err.msg);
+  uj_rundir_path(path, sizeof path, uid, ".sock");
+  unlink(path);
+  uj_rundir_unlock(lock, uid, true);
+  printf("removed the remains of %s's jail\n", who);
+  return 0;
+}
+
+static int stop_one(uid_t uid, const char *who, const struct stop_req *r, bool quiet_absent)
+{
+  struct uj_err err;
+
+  if (r->gentle)
+    stop_gently(uid, who, r);
+  if (uj_monitor_stop(uid, UJ_TIMEOUT_STOP_MS, &err) < 0) {
+    if (err.code == ENOENT) {
+      if (r->gentle && r->grace > 0) { /* it ended during the grace time */
+        printf("stopped the jail of %s\n", who);
+        return 0;
+      }
+      if (!quiet_absent)
+        fprintf(stderr, "userjail stop: %s has no jail\n", who);
+      return 1;
+    }
+    if (err.code == ECONNREFUSED)
+      return remove_remains(uid, who);
+    fprintf(stderr, "userjail stop: %s: %s\n", who, err.msg);
+    return 1;
+  }
+  printf("stopped the jail of %s\n", who);
+  return 0;
+}
+
+/* Control characters of TEXT would reach the user's terminal: replace. */
+static void make_note(struct stop_req *r, const char *text)
+{
+  char clean[MAX_MESSAGE + 1];
+  size_t i;
+
+  for (i = 0; text[i] && i < MAX_MESSAGE; i++)
+    clean[i] = ((unsigned char) text[i] < 0x20 || text[i] == 0x7f) ? ' ' : text[i];
+  clean[i] = '\0';
+  snprintf(r->note, sizeof r->note, "\r\n\a*** userjail: message from the administrator: %s"
+           " ***\r\n", clean);
+}
+
+int uj_cmd_stop(int argc, char **argv)
+{
+  const char *grace = NULL, *message = NULL;
+  bool all = false;
+  const struct uj_opt opts[] = { { "--grace", true, &grace, NULL },
+                                 { "--message", true, &message, NULL },
+                                 { "--all", false, NULL, &all },
+                                 { NULL } };
+  struct uj_args a;
+  struct stop_req r = { 0 };
+  int rc = uj_cli_args(argc, argv, opts, 0, 1, false, &a);
+
+  if (rc < 0)
+    return rc;
+  if (all == (a.n_ops == 1)) {
+    fprintf(stderr, "userjail stop: give USER, UID or --all (one of them)\n");
+    return UJ_EXIT_USAGE;
+  }
+  if (grace && uj_args_seconds(grace, &r.grace) < 0) {
+    fprintf(stderr, "userjail stop: --grace wants whole seconds from 0 to 86400, not '%s'\n",
+            grace);
+    return UJ_EXIT_USAGE;
+  }
+  if (message)
+    make_note(&r, message);
+  r.gentle = grace || message;
+
+  if (all) {
+    DIR *d = opendir(UJ_RUN_DIR);
+    struct dirent *e;
+    int n = 0;
+    rc = 0;
+    while (d && (e = readdir(d))) {
+      char *end, who[300];
+      unsigned long uid = strtoul(e->d_name, &end, 10);
+      if (end == e->d_name || strcmp(end, ".sock") != 0)
+        continue;
+      struct passwd *pw = getpwuid((uid_t) uid);
+      snprintf(who, sizeof who, "%s", pw ? pw->pw_name : e->d_name);
+      rc |= stop_one((uid_t) uid, who, &r, true);
+      n++;
+    }
+    if (d)
+      closedir(d);
+    if (n == 0)
+      printf("no live jails\n");
+    return rc ? 1 : 0;
+  }
+
+  /* A uid stops the jail of a user deleted while it lingered. */
+  struct passwd *pw = getpwnam(a.ops[0]);
+  uid_t uid;
+  if (pw) {
+    uid = pw->pw_uid;
+  } else {
+    char *end;
+    unsigned long v = strtoul(a.ops[0], &end, 10);
+    if (!*a.ops[0] || *end || v == 0 || v > UINT32_MAX - 1) {
+      fprintf(stderr, "userjail stop: unknown user '%s'\n", a.ops[0]);
+      return 1;
+    }
+    uid = (uid_t) v;
+  }
+  return stop_one(uid, a.ops[0], &r, false);
+}
