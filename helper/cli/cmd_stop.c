@@ -43,34 +43,44 @@ struct ttys {
   size_t n;
 };
 
+static void on_alarm(int sig)
+{
+  /* only interrupts a write to a stopped terminal (no SA_RESTART) */
+}
+
 /* Write the note once to each pty that a process of the jail has on fd
- * 0, 1 or 2. The magic link is judged by what it points to (stat) before
- * it is opened, so no other kind of file is ever opened, and the opened
- * file is checked again (it must be the same device). */
+ * 0, 1 or 2. The descriptor is copied with pidfd_getfd, not reopened by
+ * path: the jail's /dev/pts is nodev for us, and copying opens nothing, so
+ * no other kind of file is touched; what is not a pty slave is closed
+ * unwritten. A terminal stopped with ^S could block the write: it is
+ * polled first and the write bounded by an alarm. */
 static void note_terminals(int pidfd, pid_t pid, void *arg)
 {
   struct ttys *t = arg;
 
   for (int fd = 0; fd <= 2; fd++) {
-    char path[64];
-    struct stat a, b;
+    struct stat st;
     bool seen = false;
-    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int) pid, fd);
-    if (stat(path, &a) < 0 || !S_ISCHR(a.st_mode) || major(a.st_rdev) < PTS_MAJOR_FIRST ||
-        major(a.st_rdev) > PTS_MAJOR_LAST)
-      continue;
-    for (size_t i = 0; i < t->n; i++)
-      seen = seen || t->seen[i] == a.st_rdev;
-    if (seen || t->n == sizeof t->seen / sizeof t->seen[0])
-      continue;
-    int w = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    int w = (int) syscall(SYS_pidfd_getfd, pidfd, fd, 0);
     if (w < 0)
       continue;
-    if (fstat(w, &b) == 0 && S_ISCHR(b.st_mode) && b.st_rdev == a.st_rdev) {
-      t->seen[t->n++] = a.st_rdev;
-      if (write(w, t->note, strlen(t->note)) < 0) {
-        /* a full or hung-up terminal: the stop goes on */
-      }
+    if (fstat(w, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) < PTS_MAJOR_FIRST ||
+        major(st.st_rdev) > PTS_MAJOR_LAST) {
+      close(w);
+      continue;
+    }
+    for (size_t i = 0; i < t->n; i++)
+      seen = seen || t->seen[i] == st.st_rdev;
+    struct pollfd p = { .fd = w, .events = POLLOUT };
+    if (!seen && t->n < sizeof t->seen / sizeof t->seen[0] && poll(&p, 1, 0) == 1 &&
+        (p.revents & POLLOUT)) {
+      struct sigaction sa = { .sa_handler = on_alarm }, old;
+      sigaction(SIGALRM, &sa, &old);
+      alarm(2);
+      if (write(w, t->note, strlen(t->note)) > 0)
+        t->seen[t->n++] = st.st_rdev;
+      alarm(0);
+      sigaction(SIGALRM, &old, NULL);
     }
     close(w);
   }
@@ -93,8 +103,9 @@ static bool jail_settled(uid_t uid, struct uj_cgroup *cg)
   return uj_cgroup_usage(cg, &pids, &mem, &err) == 0 && pids <= 1;
 }
 
-/* Gentle part: note, SIGTERM, wait. The teardown follows in stop_one. */
-static void stop_gently(uid_t uid, const char *who, const struct stop_req *r)
+/* Gentle part: note, SIGTERM, wait. The teardown follows in stop_one.
+ * False when there was no live jail to begin with. */
+static bool stop_gently(uid_t uid, const char *who, const struct stop_req *r)
 {
   struct uj_info_msg info;
   struct uj_cgroup cg;
@@ -103,25 +114,31 @@ static void stop_gently(uid_t uid, const char *who, const struct stop_req *r)
   struct timespec step = { 0, 100 * 1000 * 1000 };
 
   if (uj_monitor_info(uid, &info, &err) < 0)
-    return; /* no live monitor: stop_one reports it */
+    return false; /* no live monitor: stop_one reports it */
   snprintf(name, sizeof name, "%u", (unsigned) uid);
   uj_cgroup_init(&cg);
   if (uj_cgroup_open(UJ_CGROUP_ROOT, name, &cg, &err) < 0) {
     fprintf(stderr, "userjail stop: %s: %s\n", who, err.msg);
-    return;
+    return true;
   }
   if (r->note[0]) {
     struct ttys t = { .note = r->note };
     if (uj_cgroup_foreach(&cg, info.init_pid, note_terminals, &t, &err) >= 0)
       printf("told %zu terminal%s of %s\n", t.n, t.n == 1 ? "" : "s", who);
+    fflush(stdout);
   }
   if (r->grace > 0) {
+    /* sshd must read the note off the pty and send it before SIGTERM ends
+     * the login: a second of the grace time is given to that */
+    if (r->note[0])
+      nanosleep(&(struct timespec){ 1, 0 }, NULL);
     if (uj_cgroup_foreach(&cg, info.init_pid, send_term, NULL, &err) < 0)
       fprintf(stderr, "userjail stop: %s: SIGTERM: %s\n", who, err.msg);
     for (unsigned i = 0; i < r->grace * 10 && !jail_settled(uid, &cg); i++)
       nanosleep(&step, NULL);
   }
   uj_cgroup_close(&cg);
+  return true;
 }
 
 /* The jail's monitor died: remove what it left (cgroup, socket, lock). */
@@ -147,12 +164,13 @@ static int remove_remains(uid_t uid, const char *who)
 static int stop_one(uid_t uid, const char *who, const struct stop_req *r, bool quiet_absent)
 {
   struct uj_err err;
+  bool existed = false;
 
   if (r->gentle)
-    stop_gently(uid, who, r);
+    existed = stop_gently(uid, who, r);
   if (uj_monitor_stop(uid, UJ_TIMEOUT_STOP_MS, &err) < 0) {
     if (err.code == ENOENT) {
-      if (r->gentle && r->grace > 0) { /* it ended during the grace time */
+      if (existed) { /* it ended during the grace time */
         printf("stopped the jail of %s\n", who);
         return 0;
       }
