@@ -101,6 +101,47 @@ else fail "stop by uid: no process, state or cgroup left" "$(ls /run/userjail/$d
 rm -rf "/home/$D"
 uj_conf_basic
 
+# Strict arguments: mistakes are named and exit 2; --help, --version exit 0
+usage_error() { # NAME WORD ARGS...: exit 2, the message names WORD, a usage line follows
+  local name=$1 word=$2 out rc
+  shift 2
+  out=$("$UJ_HELPER" "$@" 2>&1)
+  rc=$?
+  if [ "$rc" -eq 2 ] && grep -qF -- "$word" <<<"$out" && grep -q "^usage: userjail $1 " <<<"$out"; then pass "$name"
+  else fail "$name" "rc=$rc" "$out"; fi
+}
+usage_error "list --bogus: unknown option named, exit 2" "'--bogus'" list --bogus
+usage_error "list extra: unexpected argument named, exit 2" "'extra'" list extra
+usage_error "check-config a b: extra operand named, exit 2" "'b'" check-config a b
+usage_error "check-config --bogus: unknown option, exit 2" "'--bogus'" check-config --bogus
+usage_error "stop with no user: exit 2" "USER" stop
+usage_error "stop a b: extra operand named, exit 2" "'b'" stop a b
+usage_error "status with no user: exit 2" "missing" status
+usage_error "run without -- CMD: exit 2" "missing '-- CMD'" run "$U"
+usage_error "run --bogus: unknown option, exit 2" "'--bogus'" run --bogus "$U" -- true
+usage_error "list --json=x: flag takes no value, exit 2" "takes no value" list --json=x
+usage_error "status --config (no value): exit 2" "needs a value" status --config
+for c in list stop status check-config run mkrootfs; do
+  out=$("$UJ_HELPER" "$c" --help 2>&1)
+  rc=$?
+  if [ "$rc" -eq 0 ] && grep -q "^usage: userjail $c " <<<"$out"; then pass "$c --help: its usage, exit 0"
+  else fail "$c --help: its usage, exit 0" "rc=$rc" "$out"; fi
+done
+out=$("$UJ_HELPER" run --config "$UJ_CONF" "$U" -- sh -c 'echo "$1"' sh --help 2>&1)
+expect_eq "run: --help after -- belongs to CMD" "--help" "$out"
+out=$("$UJ_HELPER" --version 2>&1)
+expect_match "--version prints the Makefile's version" '^userjail [0-9]+\.[0-9]+\.[0-9]+' "$out"
+out=$("$UJ_HELPER" --version extra 2>&1)
+expect_eq "--version extra: exit 2" 2 "$?"
+out=$("$UJ_HELPER" frobnicate 2>&1)
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "unknown command 'frobnicate'" <<<"$out"; then pass "unknown command named, exit 2"
+else fail "unknown command named, exit 2" "rc=$rc" "$out"; fi
+out=$(su -s /bin/sh "$U" -c "$UJ_HELPER stop --help" 2>&1)
+expect_match "stop --help works without root" "^usage: userjail stop " "$out"
+out=$(su -s /bin/sh "$U" -c "$UJ_HELPER list" 2>&1)
+expect_match "list as a user: must be run as root" "must be run as root" "$out"
+
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 uj_summary
