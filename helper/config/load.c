@@ -111,12 +111,25 @@ static const char *scan_number(struct pctx *x, const char *p, int line)
   return p;
 }
 
+/* A value that needs quotes (a size like 1G, a word like linger): say so,
+ * and remember the line, so the bare "syntax error" libconfig reports for
+ * it is not repeated. */
+static void unquoted(struct pctx *x, int line, const char *w, const char *end)
+{
+  int n = (int) (end - w > 40 ? 40 : end - w);
+
+  cfg_diag(x, line, "value %.*s must be quoted: write \"%.*s\"", n, w, n, w);
+  if (!x->unquoted_line)
+    x->unquoted_line = line;
+}
+
 /* A lexer just precise enough to find integer literals outside strings,
- * comments and names. */
+ * comments and names, and values that need quotes. */
 static void refuse_big_integers(struct pctx *x, const char *t)
 {
   int line = 1;
   const char *p = t;
+  bool after_assign = false, after_assign_list = false;
 
   while (*p) {
     unsigned char c = (unsigned char) *p;
@@ -124,6 +137,7 @@ static void refuse_big_integers(struct pctx *x, const char *t)
       line++;
       p++;
     } else if (c == '"') {
+      after_assign = false;
       for (p++; *p && *p != '"'; p++) {
         if (*p == '\\' && p[1])
           p++;
@@ -142,11 +156,32 @@ static void refuse_big_integers(struct pctx *x, const char *t)
       if (*p)
         p += 2;
     } else if (isalpha(c) || c == '*') {
+      const char *w = p;
       while (isalnum((unsigned char) *p) || *p == '-' || *p == '_' || *p == '*')
         p++;
+      /* a bare word where a value goes: libconfig only says "syntax error" */
+      if (after_assign && !(p - w == 4 && strncasecmp(w, "true", 4) == 0) &&
+          !(p - w == 5 && strncasecmp(w, "false", 5) == 0))
+        unquoted(x, line, w, p);
+      after_assign = false;
     } else if (isdigit(c) || ((c == '-' || c == '+') && isdigit((unsigned char) p[1]))) {
+      const char *w = p;
       p = scan_number(x, p, line);
+      /* a size without quotes ("memory = 1G;") */
+      if (isalpha((unsigned char) *p)) {
+        while (isalnum((unsigned char) *p) || *p == '.')
+          p++;
+        unquoted(x, line, w, p);
+      }
+      after_assign = false;
     } else {
+      if (!isspace(c))
+        after_assign = c == '=' || c == ':' || c == '[' || c == '(' ||
+                       (c == ',' && after_assign_list);
+      if (c == '[' || c == '(')
+        after_assign_list = true;
+      else if (c == ']' || c == ')' || c == '{' || c == '}' || c == ';')
+        after_assign_list = false;
       p++;
     }
   }
@@ -175,8 +210,11 @@ int uj_config_parse_string(const char *text, const char *path, struct uj_config 
   config_init(&cfg);
   if (!config_read_string(&cfg, buf)) {
     const char *t = config_error_text(&cfg);
+    /* already explained by the pre-scan (a value without quotes) */
+    if (config_error_line(&cfg) == x.unquoted_line)
+      ;
     /* libconfig's generic text is itself "syntax error" */
-    if (!t || strcmp(t, "syntax error") == 0)
+    else if (!t || strcmp(t, "syntax error") == 0)
       cfg_diag(&x, config_error_line(&cfg), "syntax error");
     else
       cfg_diag(&x, config_error_line(&cfg), "syntax error: %s", t);

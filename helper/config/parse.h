@@ -31,6 +31,7 @@ struct pctx {
   bool oom;
   struct big *big; /* integer literals already reported as truncated */
   size_t n_big, cap_big;
+  int unquoted_line; /* first line with a value that needs quotes, or 0 */
 };
 
 /* diag.c: collects "PATH:LINE: message" (or "PATH: message" when line <= 0); an

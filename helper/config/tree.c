@@ -21,6 +21,7 @@
 #define PIDS_RANGE "an integer from 1 to 4194304, or \"unlimited\""
 #define CPU_RANGE "a number from 0.05 to 1024, or \"unlimited\""
 #define DANGEROUS_LIST "(/, /proc, /sys, /dev)"
+#define SIZE_HELP "(a whole number with an optional K, M, G or T suffix, e.g. \"512M\")"
 #define PATTERN_HELP "(use NAME, @GROUP or uid:LOW-HIGH)"
 
 static int lineof(const config_setting_t *st)
@@ -48,6 +49,26 @@ static const char *shown(const char *v, char *buf, size_t len)
   return buf;
 }
 #define SHOW(v) shown((v), (char[160]){ 0 }, 160)
+
+#define SETTING_KEYS "hostname", "tmp_size", "limits", "on_logout", "on_error", "network", \
+                     "rootfs", "upper", "binds"
+static const char *const limit_keys[] = { "memory", "pids", "cpu" };
+static const char *const bind_keys[] = { "source", "destination", "mode", "optional" };
+static const char *const rule_keys[] = { "match", SETTING_KEYS };
+static const char *const top_keys[] = { "exempt", "rules", SETTING_KEYS };
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* "unknown key 'memroy' in limits (did you mean 'memory'?)" */
+static void unknown_key(struct pctx *x, int line, const char *name, const char *where,
+                        const char *const *keys, size_t n)
+{
+  const char *near = uj_near_miss(name, keys, n);
+  char hint[64] = "";
+
+  if (near)
+    snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
+  cfg_diag(x, line, "unknown key '%s'%s%s", name, where, hint);
+}
 
 /* Was this setting's value a literal already reported as too large? Then a
  * second message about the truncated value would only confuse. */
@@ -182,16 +203,22 @@ static void get_size(struct pctx *x, config_setting_t *st, const char *key, bool
 {
   if (config_setting_type(st) == CONFIG_TYPE_STRING) {
     const char *v = config_setting_get_string(st);
+    char fix[32];
     if (unlimited && strcmp(v, "unlimited") == 0)
       *out = 0;
-    else if (uj_parse_size(v, out) < 0)
-      cfg_diag(x, lineof(st), "bad size '%s' for %s", SHOW(v), key);
+    else if (uj_parse_size(v, out) == 0)
+      return;
+    else if (uj_size_suggest(v, fix, sizeof fix) == 0)
+      cfg_diag(x, lineof(st), "bad size '%s' for %s: sizes are whole numbers, write \"%s\"",
+               SHOW(v), key, fix);
+    else
+      cfg_diag(x, lineof(st), "bad size '%s' for %s " SIZE_HELP, SHOW(v), key);
   } else if (is_int(st)) {
     long long v = config_setting_get_int64(st);
     if (big_reported(x, st))
       return;
     if (v <= 0)
-      cfg_diag(x, lineof(st), "bad size '%lld' for %s", v, key);
+      cfg_diag(x, lineof(st), "bad size '%lld' for %s " SIZE_HELP, v, key);
     else
       *out = (uint64_t) v;
   } else {
@@ -217,6 +244,7 @@ static void get_enum(struct pctx *x, config_setting_t *st, const char *key,
                      const struct enum_val *vals, size_t n, int *out)
 {
   const char *v = get_string(x, st, key);
+  const char *names[8];
   char allowed[128] = "";
 
   if (!v)
@@ -226,10 +254,17 @@ static void get_enum(struct pctx *x, config_setting_t *st, const char *key,
       *out = vals[i].val;
       return;
     }
+    if (i < 8)
+      names[i] = vals[i].name;
     snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s",
              i ? ", " : "", vals[i].name);
   }
-  cfg_diag(x, lineof(st), "bad value '%s' for %s (allowed: %s)", SHOW(v), key, allowed);
+  const char *near = uj_near_miss(v, names, n < 8 ? n : 8);
+  if (near)
+    cfg_diag(x, lineof(st), "bad value '%s' for %s (allowed: %s; did you mean '%s'?)", SHOW(v),
+             key, allowed, near);
+  else
+    cfg_diag(x, lineof(st), "bad value '%s' for %s (allowed: %s)", SHOW(v), key, allowed);
 }
 #define GET_ENUM(x, st, key, vals, field)                                           \
   do {                                                                              \
@@ -318,11 +353,26 @@ static bool get_number(struct pctx *x, config_setting_t *e, const char *key, boo
   char v[64];
 
   if (t == CONFIG_TYPE_STRING) {
-    if (strcmp(config_setting_get_string(e), "unlimited") == 0) {
+    const char *str = config_setting_get_string(e);
+    char *end;
+    double n;
+    if (strcmp(str, "unlimited") == 0) {
       *out = 0;
       return true;
     }
-    snprintf(v, sizeof v, "%s", SHOW(config_setting_get_string(e)));
+    snprintf(v, sizeof v, "%s", SHOW(str));
+    /* a number in quotes, or a percentage: say what to write instead */
+    n = strtod(str, &end);
+    if (end != str && !*end && n >= min && n <= max && (!integer || n == (long long) n)) {
+      cfg_diag(x, lineof(e), "%s must be a number, not a string: write %s = %s; (without quotes)",
+               key, key, v);
+      return false;
+    }
+    if (!integer && end != str && end[0] == '%' && !end[1] && n / 100 >= min && n / 100 <= max) {
+      cfg_diag(x, lineof(e), "bad value '%s' for %s: cpu is a fraction of one CPU, write "
+               "%s = %g;", v, key, key, n / 100);
+      return false;
+    }
   } else if (is_int(e)) {
     long long n = config_setting_get_int64(e);
     if (big_reported(x, e))
@@ -368,7 +418,7 @@ static void parse_limits(struct pctx *x, config_setting_t *st, struct uj_setting
       if (get_number(x, e, "cpu", false, CPU_MIN, CPU_MAX, CPU_RANGE, &v))
         s->cpu = v;
     } else {
-      cfg_diag(x, line, "unknown key '%s' in limits", name);
+      unknown_key(x, line, name, " in limits", limit_keys, NKEYS(limit_keys));
     }
   }
 }
@@ -402,7 +452,7 @@ static void parse_one_bind(struct pctx *x, config_setting_t *g, struct uj_bind *
       else
         cfg_diag(x, lineof(e), "optional must be true or false");
     } else {
-      cfg_diag(x, lineof(e), "unknown key '%s' in bind", name);
+      unknown_key(x, lineof(e), name, " in bind", bind_keys, NKEYS(bind_keys));
     }
   }
   if (!src)
@@ -559,7 +609,7 @@ static void parse_rule(struct pctx *x, config_setting_t *g, struct uj_rule *r)
     } else if (strcmp(name, "exempt") == 0 || strcmp(name, "rules") == 0) {
       cfg_diag(x, lineof(e), "%s is only allowed at the top level, not in a rule", name);
     } else if (!parse_setting(x, e, &r->s)) {
-      cfg_diag(x, lineof(e), "unknown key '%s' in rule", name);
+      unknown_key(x, lineof(e), name, " in rule", rule_keys, NKEYS(rule_keys));
     }
   }
   if (!match)
@@ -614,7 +664,7 @@ static void parse_root(struct pctx *x, config_setting_t *root, struct uj_config 
     else if (strcmp(name, "match") == 0)
       cfg_diag(x, lineof(e), "match is only allowed inside a rule");
     else if (!parse_setting(x, e, &c->defaults))
-      cfg_diag(x, lineof(e), "unknown key '%s'", name);
+      unknown_key(x, lineof(e), name, "", top_keys, NKEYS(top_keys));
   }
   if (rules)
     parse_rules(x, rules, c);

@@ -309,3 +309,102 @@ uint64_t uj_text_hash(const char *s, size_t len)
   }
   return h;
 }
+
+int uj_size_suggest(const char *s, char *out, size_t len)
+{
+  static const char units[] = "BKMGT";
+  uint64_t whole = 0, frac = 0, scale = 1, bytes;
+  size_t i = 0, nd = 0;
+  int shift;
+
+  if (!s)
+    return -1;
+  for (; s[i] >= '0' && s[i] <= '9'; i++, nd++)
+    if (parse_decimal(s, i + 1, &whole) < 0)
+      return -1;
+  if (nd == 0 || (s[i] != '.' && s[i] != ','))
+    return -1;
+  for (i++; s[i] >= '0' && s[i] <= '9'; i++) {
+    if (scale >= 1000000)
+      return -1;
+    frac = frac * 10 + (uint64_t) (s[i] - '0');
+    scale *= 10;
+  }
+  switch (s[i]) {
+  case 'k': case 'K': shift = 10; break;
+  case 'm': case 'M': shift = 20; break;
+  case 'g': case 'G': shift = 30; break;
+  case 't': case 'T': shift = 40; break;
+  default: return -1;
+  }
+  i++;
+  if ((s[i] == 'i' || s[i] == 'I') && (s[i + 1] == 'b' || s[i + 1] == 'B'))
+    i += 2;
+  else if (s[i] == 'b' || s[i] == 'B')
+    i++;
+  if (s[i] || whole > (UINT64_MAX >> shift) / 2)
+    return -1;
+  /* the fraction must come out as whole bytes */
+  if (((frac << shift) % scale) != 0)
+    return -1;
+  bytes = (whole << shift) + (frac << shift) / scale;
+  if (bytes == 0)
+    return -1;
+  int u = 0;
+  while (u < 4 && bytes % 1024 == 0) {
+    bytes /= 1024;
+    u++;
+  }
+  if (u == 0)
+    snprintf(out, len, "%llu", (unsigned long long) bytes);
+  else
+    snprintf(out, len, "%llu%c", (unsigned long long) bytes, units[u]);
+  return 0;
+}
+
+/* Optimal string alignment distance (Levenshtein plus adjacent swaps),
+ * case-insensitive, for words up to 63 characters. */
+static size_t edit_distance(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  size_t d[64][64];
+
+  if (la > 63 || lb > 63)
+    return SIZE_MAX;
+  for (size_t i = 0; i <= la; i++)
+    d[i][0] = i;
+  for (size_t j = 0; j <= lb; j++)
+    d[0][j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    for (size_t j = 1; j <= lb; j++) {
+      char ca = (char) (a[i - 1] | 0x20), cb = (char) (b[j - 1] | 0x20);
+      size_t cost = ca == cb ? 0 : 1, v = d[i - 1][j - 1] + cost;
+      if (d[i - 1][j] + 1 < v)
+        v = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < v)
+        v = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && ca == (char) (b[j - 2] | 0x20) && (char) (a[i - 2] | 0x20) == cb &&
+          d[i - 2][j - 2] + 1 < v)
+        v = d[i - 2][j - 2] + 1;
+      d[i][j] = v;
+    }
+  }
+  return d[la][lb];
+}
+
+const char *uj_near_miss(const char *word, const char *const *candidates, size_t n)
+{
+  const char *best = NULL;
+  size_t best_d = SIZE_MAX, len = word ? strlen(word) : 0;
+  /* short words tolerate one typo, longer ones two */
+  size_t max_d = len <= 4 ? 1 : 2;
+
+  for (size_t i = 0; word && i < n; i++) {
+    size_t dist = edit_distance(word, candidates[i]);
+    if (dist > 0 && dist <= max_d && dist < best_d) {
+      best = candidates[i];
+      best_d = dist;
+    }
+  }
+  return best;
+}

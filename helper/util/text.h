@@ -40,6 +40,16 @@ int uj_parse_uid_range(const char *s, uid_t *lo, uid_t *hi);
  * the host (slave propagation). Mount points are unescaped (\040 ...). */
 bool uj_mountinfo_autofs_near(const char *mountinfo, const char *path);
 
+/* A size written with a fraction ("1.5G", "1,5G", "0.5M") as the same
+ * amount in whole units ("1536M", "512K"), for a message that says the fix.
+ * -1 when s is not such a size or the amount is not whole bytes. */
+int uj_size_suggest(const char *s, char *out, size_t len);
+
+/* The candidate closest to word (a typo: at most one edit for words of up
+ * to 4 characters, two for longer ones; swaps count as one), for "did you
+ * mean"; NULL when none is that close or word is exactly a candidate. */
+const char *uj_near_miss(const char *word, const char *const *candidates, size_t n);
+
 /* 64-bit FNV-1a of len bytes: tells config texts apart (config hash of a
  * jail, last-good file names). */
 uint64_t uj_text_hash(const char *s, size_t len);

@@ -342,17 +342,17 @@ static void test_error_messages(void **state)
   static const struct {
     const char *text, *want;
   } cases[] = {
-    { "hostname = \"a\";\ntmp_sise = \"1M\";\n", P ":2: unknown key 'tmp_sise'" },
-    { "limits = {\n memroy = \"1G\"; };\n", P ":2: unknown key 'memroy' in limits" },
+    { "hostname = \"a\";\ntmp_sise = \"1M\";\n", P ":2: unknown key 'tmp_sise' (did you mean 'tmp_size'?)" },
+    { "limits = {\n memroy = \"1G\"; };\n", P ":2: unknown key 'memroy' in limits (did you mean 'memory'?)" },
     { "binds = ( { source = \"/srv\";\n dest = \"/x\"; } );\n", P ":2: unknown key 'dest' in bind" },
     { "rules = ( { match = [\"a\"];\n netwrok = \"none\"; } );\n",
-      P ":2: unknown key 'netwrok' in rule" },
-    { "\n\ntmp_size = \"lots\";\n", P ":3: bad size 'lots' for tmp_size" },
-    { "tmp_size = \"1.5G\";\n", P ":1: bad size '1.5G' for tmp_size" },
-    { "tmp_size = 0;\n", P ":1: bad size '0' for tmp_size" },
-    { "tmp_size = \"unlimited\";\n", P ":1: bad size 'unlimited' for tmp_size" },
+      P ":2: unknown key 'netwrok' in rule (did you mean 'network'?)" },
+    { "\n\ntmp_size = \"lots\";\n", P ":3: bad size 'lots' for tmp_size (a whole number with an optional K, M, G or T suffix, e.g. \"512M\")" },
+    { "tmp_size = \"1.5G\";\n", P ":1: bad size '1.5G' for tmp_size: sizes are whole numbers, write \"1536M\"" },
+    { "tmp_size = 0;\n", P ":1: bad size '0' for tmp_size (a whole number with an optional K, M, G or T suffix, e.g. \"512M\")" },
+    { "tmp_size = \"unlimited\";\n", P ":1: bad size 'unlimited' for tmp_size (a whole number with an optional K, M, G or T suffix, e.g. \"512M\")" },
     { "tmp_size = true;\n", P ":1: tmp_size must be a size such as \"256M\"" },
-    { "limits = { memory = -5; };\n", P ":1: bad size '-5' for memory" },
+    { "limits = { memory = -5; };\n", P ":1: bad size '-5' for memory (a whole number with an optional K, M, G or T suffix, e.g. \"512M\")" },
     { "limits = { memory = 1.5; };\n",
       P ":1: memory must be a size such as \"256M\" or \"unlimited\"" },
     { "limits = { memory = 5000000000; };\n",
@@ -411,7 +411,7 @@ static void test_error_messages(void **state)
         "trailing '/'" },
     { "binds = ( { destination = \"/x\"; } );\n", P ":1: bind has no source" },
     { "binds = ( { source = \"/srv\"; mode = \"wr\"; } );\n",
-      P ":1: bad value 'wr' for mode (allowed: ro, rw)" },
+      P ":1: bad value 'wr' for mode (allowed: ro, rw; did you mean 'rw'?)" },
     { "binds = ( { source = \"/srv\"; optional = \"yes\"; } );\n",
       P ":1: optional must be true or false" },
     { "binds = ( { source = \"/a\"; destination = \"/x\"; },\n { source = \"/b\"; destination = "
@@ -476,10 +476,10 @@ static void test_multiple_errors(void **state)
     "binds = ( { source = \"/dev\"; } );\n";                           /* 9: after rules */
   struct uj_diags d = parse_bad(text);
   const char *want[] = {
-    P ":1: unknown key 'tmp_sise'",
-    P ":2: bad size 'lots' for tmp_size",
+    P ":1: unknown key 'tmp_sise' (did you mean 'tmp_size'?)",
+    P ":2: bad size 'lots' for tmp_size (a whole number with an optional K, M, G or T suffix, e.g. \"512M\")",
     P ":3: bad value '0' for pids (an integer from 1 to 4194304, or \"unlimited\")",
-    P ":3: bad size '1X' for memory",
+    P ":3: bad size '1X' for memory (a whole number with an optional K, M, G or T suffix, e.g. \"512M\")",
     P ":4: bad value 'bridge' for network (allowed: host, none)",
     P ":6: bad match pattern 'uid:9-1' (use NAME, @GROUP or uid:LOW-HIGH)",
     P ":6: bad value 'maybe' for on_error (allowed: deny, allow)",
@@ -509,7 +509,98 @@ static void test_multiple_errors(void **state)
 
   /* a NULL diags is allowed: err still says what is wrong */
   assert_int_equal(uj_config_parse_string("tmp_size = \"x\";\n", "/z.conf", &c, NULL, &e), -1);
-  assert_string_equal(e.msg, "/z.conf:1: bad size 'x' for tmp_size");
+  assert_string_equal(e.msg, "/z.conf:1: bad size 'x' for tmp_size (a whole number with an "
+                             "optional K, M, G or T suffix, e.g. \"512M\")");
+}
+
+/* Messages that say the fix for the mistakes admins make most. */
+static void test_fix_messages(void **state)
+{
+  (void) state;
+  static const struct {
+    const char *text, *want;
+  } cases[] = {
+    { "limits = { memory = \"1.5G\"; };\n",
+      P ":1: bad size '1.5G' for memory: sizes are whole numbers, write \"1536M\"" },
+    { "limits = { memory = \"0,5G\"; };\n",
+      P ":1: bad size '0,5G' for memory: sizes are whole numbers, write \"512M\"" },
+    { "limits = { memory = 1G; };\n", P ":1: value 1G must be quoted: write \"1G\"" },
+    { "\ntmp_size = 512M;\n", P ":2: value 512M must be quoted: write \"512M\"" },
+    { "limits = { cpu = \"1.5\"; };\n",
+      P ":1: cpu must be a number, not a string: write cpu = 1.5; (without quotes)" },
+    { "limits = { pids = \"100\"; };\n",
+      P ":1: pids must be a number, not a string: write pids = 100; (without quotes)" },
+    { "limits = { cpu = \"50%\"; };\n",
+      P ":1: bad value '50%' for cpu: cpu is a fraction of one CPU, write cpu = 0.5;" },
+    { "on_logout = linger;\n", P ":1: value linger must be quoted: write \"linger\"" },
+    { "exempt = [ \"root\", admin ];\n", P ":1: value admin must be quoted: write \"admin\"" },
+    { "on_logout = \"lingr\";\n",
+      P ":1: bad value 'lingr' for on_logout (allowed: kill, linger; did you mean 'linger'?)" },
+    { "network = \"nnoe\";\n",
+      P ":1: bad value 'nnoe' for network (allowed: host, none; did you mean 'none'?)" },
+    { "exmept = [];\n", P ":1: unknown key 'exmept' (did you mean 'exempt'?)" },
+    { "binds = ( { source = \"/srv\"; destinaton = \"/x\"; } );\n",
+      P ":1: unknown key 'destinaton' in bind (did you mean 'destination'?)" },
+    { "frobnicate = 1;\n", P ":1: unknown key 'frobnicate'" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    expect_one(cases[i].text, cases[i].want);
+  /* true/false stay legal bare words */
+  uj_config_free(parse_ok("binds = ( { source = \"/srv\"; optional = true; } );\n"));
+}
+
+/* uj_policy_explain says why: root, the exempt pattern, the rule and its
+ * pattern, or no rule. */
+static void test_policy_explain(void **state)
+{
+  (void) state;
+  struct uj_config *c = parse_ok("exempt = [ \"admin\", \"@wheel\" ];\n"
+                                 "rules = (\n"
+                                 "  { match = [ \"bob\" ]; },\n"
+                                 "  { match = [ \"uid:2000-2999\", \"@students\" ]; }\n"
+                                 ");\n");
+  const char *students[] = { "students" }, *wheel[] = { "students", "wheel" };
+  struct uj_user root = user("root", 0, NULL, 0), admin = user("admin", 1000, NULL, 0),
+                 w = user("carol", 1001, wheel, 2), s = user("dave", 1500, students, 1),
+                 r = user("erin", 2500, NULL, 0), none = user("zed", 1600, NULL, 0);
+  struct uj_policy_match m;
+
+  assert_null(uj_policy_explain(c, &root, &m));
+  assert_int_equal(m.reason, UJ_WHY_ROOT);
+  assert_null(uj_policy_explain(c, &admin, &m));
+  assert_int_equal(m.reason, UJ_WHY_EXEMPT);
+  assert_string_equal(m.pattern, "admin");
+  assert_null(uj_policy_explain(c, &w, &m)); /* exempt wins over a matching rule */
+  assert_int_equal(m.reason, UJ_WHY_EXEMPT);
+  assert_string_equal(m.pattern, "@wheel");
+  assert_ptr_equal(uj_policy_explain(c, &s, &m), &c->rules[1].s);
+  assert_int_equal(m.reason, UJ_WHY_RULE);
+  assert_int_equal(m.rule, 1);
+  assert_int_equal(m.line, 4);
+  assert_string_equal(m.pattern, "@students");
+  assert_ptr_equal(uj_policy_explain(c, &r, &m), &c->rules[1].s);
+  assert_string_equal(m.pattern, "uid:2000-2999");
+  assert_null(uj_policy_explain(c, &none, &m));
+  assert_int_equal(m.reason, UJ_WHY_NO_RULE);
+  assert_null(m.pattern);
+  /* the same decision as uj_policy_for */
+  assert_ptr_equal(uj_policy_for(c, &s), &c->rules[1].s);
+  assert_ptr_equal(uj_policy_explain(c, &s, NULL), &c->rules[1].s);
+  uj_config_free(c);
+}
+
+/* The config hash stamps jails: same text, same hash; any change, another. */
+static void test_config_hash(void **state)
+{
+  (void) state;
+  struct uj_config *a = parse_ok("tmp_size = \"64M\";\n"), *b = parse_ok("tmp_size = \"64M\";\n"),
+                   *c = parse_ok("tmp_size = \"64M\"; \n");
+  assert_true(a->hash != 0);
+  assert_true(a->hash == b->hash);
+  assert_true(a->hash != c->hash);
+  uj_config_free(a);
+  uj_config_free(b);
+  uj_config_free(c);
 }
 
 static char tmpdir[64]; /* short, so paths built from it always fit */
@@ -786,6 +877,9 @@ int main(void)
     cmocka_unit_test(test_error_messages),  cmocka_unit_test(test_multiple_errors),
     cmocka_unit_test(test_include_refused), cmocka_unit_test(test_load_checks),
     cmocka_unit_test(test_shipped_conf),    cmocka_unit_test(test_group_names),
+
+    cmocka_unit_test(test_fix_messages),
+    cmocka_unit_test(test_policy_explain),  cmocka_unit_test(test_config_hash),
   };
   return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -261,6 +261,51 @@ static void test_mountinfo_autofs(void **state)
   assert_false(uj_mountinfo_autofs_near("40 22 0:37 / /home rw,relatime", "/home/a"));
 }
 
+static void test_size_suggest(void **state)
+{
+  char out[32];
+  static const struct {
+    const char *in, *want;
+  } good[] = {
+    { "1.5G", "1536M" }, { "1,5G", "1536M" }, { "0.5M", "512K" }, { "2.25G", "2304M" },
+    { "1.0G", "1G" },    { "0.5k", "512" },   { "1.5GiB", "1536M" }, { "1.5TB", "1536G" },
+  };
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    memset(out, 0, sizeof out);
+    assert_int_equal(uj_size_suggest(good[i].in, out, sizeof out), 0);
+    assert_string_equal(out, good[i].want);
+  }
+  /* not a fractional size, or not whole bytes */
+  const char *bad[] = { "1G", "lots", "1.5", ".5G", "1.5X", "0.0G", "0.3K", "1.5G ", "", "1.1234567G" };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    if (uj_size_suggest(bad[i], out, sizeof out) != -1)
+      fail_msg("'%s' should give no suggestion, gave %s", bad[i], out);
+  assert_int_equal(uj_size_suggest(NULL, out, sizeof out), -1);
+}
+
+static void test_near_miss(void **state)
+{
+  const char *keys[] = { "hostname", "tmp_size", "limits", "network", "exempt", "rules" };
+  const char *vals[] = { "kill", "linger" };
+  assert_string_equal(uj_near_miss("netwrok", keys, 6), "network");  /* swap */
+  assert_string_equal(uj_near_miss("tmp_sise", keys, 6), "tmp_size"); /* one change */
+  assert_string_equal(uj_near_miss("exmpt", keys, 6), "exempt");      /* one missing */
+  assert_string_equal(uj_near_miss("Limits", keys, 6), "limits");     /* case */
+  assert_string_equal(uj_near_miss("lingr", vals, 2), "linger");
+  assert_null(uj_near_miss("network", keys, 6)); /* exact: nothing to suggest */
+  assert_null(uj_near_miss("frobnicate", keys, 6));
+  assert_null(uj_near_miss("kl", vals, 2));      /* short words: one edit at most */
+  assert_null(uj_near_miss(NULL, keys, 6));
+}
+
+static void test_text_hash(void **state)
+{
+  /* FNV-1a 64 reference values */
+  assert_true(uj_text_hash("", 0) == 0xcbf29ce484222325ull);
+  assert_true(uj_text_hash("a", 1) == 0xaf63dc4c8601ec8cull);
+  assert_true(uj_text_hash("foobar", 6) == 0x85944171f73967e8ull);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -270,6 +315,8 @@ int main(void)
     cmocka_unit_test(test_path_clean),    cmocka_unit_test(test_path_dangerous),
     cmocka_unit_test(test_username),      cmocka_unit_test(test_uid_range),
     cmocka_unit_test(test_mountinfo_autofs),
+    cmocka_unit_test(test_size_suggest),  cmocka_unit_test(test_near_miss),
+    cmocka_unit_test(test_text_hash),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
