@@ -399,9 +399,12 @@ const char *uj_near_miss(const char *word, const char *const *candidates, size_t
   /* short words tolerate one typo, longer ones two */
   size_t max_d = len <= 4 ? 1 : 2;
 
+  for (size_t i = 0; word && i < n; i++)
+    if (strcmp(word, candidates[i]) == 0)
+      return NULL; /* not a typo */
   for (size_t i = 0; word && i < n; i++) {
     size_t dist = edit_distance(word, candidates[i]);
-    if (dist > 0 && dist <= max_d && dist < best_d) {
+    if (dist <= max_d && dist < best_d) {
       best = candidates[i];
       best_d = dist;
     }
