@@ -52,6 +52,9 @@ int uj_monitor_request_session(int c, pid_t session_pid, struct uj_join_msg *msg
   if (msg->magic != UJ_PROTO_MAGIC || msg->status != UJ_STATUS_JAILED ||
       n != 1 + (size_t) msg->n_cgroup) {
     close_many(got, n);
+    if (msg->magic != UJ_PROTO_MAGIC) /* an incompatible helper made this jail */
+      return uj_err_set(err, EPROTO, "jail monitor speaks another protocol version; stop that "
+                        "jail to restart it with this version");
     return uj_err_set(err, EPROTO, "unexpected answer from jail monitor");
   }
   fds[0] = c;
