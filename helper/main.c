@@ -43,6 +43,11 @@ static const struct subcommand commands[] = {
     "  --all            every live jail\n"
     "Exit status: 0 every jail ended; 1 a jail did not end, or there was none.\n",
     false },
+  { "enter", true, uj_cmd_enter, "[--user] USER [-- CMD [ARG...]]",
+    "a shell (or CMD) in USER's live jail on its own pty: root without capabilities, or --user",
+    "  --user          as USER (default: root with no capability at all, CapBnd 0)\n"
+    "The shell counts as a session of the jail while it runs.\n",
+    false },
   { "check-config", false, uj_cmd_check_config, "[--user USER] [FILE]",
     "validate the configuration (FILE:LINE: message per problem); --user explains USER",
     "  --user USER     also show which rule applies to USER and the effective settings\n",
