@@ -48,9 +48,11 @@ static const struct subcommand commands[] = {
     "  --user          as USER (default: root with no capability at all, CapBnd 0)\n"
     "The shell counts as a session of the jail while it runs.\n",
     false },
-  { "check-config", false, uj_cmd_check_config, "[--user USER] [FILE]",
-    "validate the configuration (FILE:LINE: message per problem); --user explains USER",
-    "  --user USER     also show which rule applies to USER and the effective settings\n",
+  { "check-config", false, uj_cmd_check_config, "[--user USER | --json] [FILE]",
+    "validate the configuration (FILE:LINE: message per problem, then warnings)",
+    "  --user USER     also show which rule applies to USER and the effective settings\n"
+    "  --json          errors and warnings as one JSON object on stdout\n"
+    "Exit status: 0 usable (warnings do not count), 1 problems, 2 usage.\n",
     false },
   { "run", true, uj_cmd_run, "[--config FILE] USER -- CMD [ARG...]",
     "run CMD as USER in USER's jail (creating it), the same path as a login",

@@ -75,59 +75,148 @@ int uj_cmd_list(int argc, char **argv)
   return 0;
 }
 
+/* The last valid copy logins use while `path` is broken, or NULL. */
+static const char *fallback_copy(const char *path, char *copy, size_t len, char *when,
+                                 size_t wlen)
+{
+  struct stat st;
+
+  uj_config_last_good_path(UJ_RUN_DIR, path, copy, len);
+  if (lstat(copy, &st) < 0 || !S_ISREG(st.st_mode))
+    return NULL;
+  strftime(when, wlen, "%Y-%m-%d %H:%M:%S", localtime(&st.st_mtime));
+  return copy;
+}
+
 /* What logins do while `path` is broken: say it next to the errors. */
 static void note_fallback(const char *path)
 {
-  char copy[256], when[32] = "?";
-  struct stat st;
+  char copy[256], when[32];
 
-  uj_config_last_good_path(UJ_RUN_DIR, path, copy, sizeof copy);
-  if (lstat(copy, &st) == 0 && S_ISREG(st.st_mode)) {
-    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&st.st_mtime));
+  if (fallback_copy(path, copy, sizeof copy, when, sizeof when))
     fprintf(stderr, "note: logins keep using the last valid copy %s (saved %s) until %s is "
             "fixed\n", copy, when, path);
-  } else if (strcmp(path, UJ_DEFAULT_CONFIG) == 0) {
+  else if (strcmp(path, UJ_DEFAULT_CONFIG) == 0)
     fprintf(stderr, "note: there is no last valid copy: every login except root's is refused "
             "until %s is fixed\n", path);
+}
+
+static void json_string(const char *v)
+{
+  putchar('"');
+  for (const unsigned char *p = (const unsigned char *) v; p && *p; p++) {
+    if (*p == '"' || *p == '\\')
+      printf("\\%c", *p);
+    else if (*p < 0x20)
+      printf("\\u%04x", *p);
+    else
+      putchar(*p);
   }
+  putchar('"');
+}
+
+/* "PATH:LINE: message" (or "PATH: message") as a JSON object. */
+static void json_diag(const char *path, const char *d)
+{
+  size_t pl = strlen(path);
+  long line = 0;
+  const char *msg = d;
+
+  if (strncmp(d, path, pl) == 0 && d[pl] == ':') {
+    char *end;
+    msg = d + pl + 1;
+    line = strtol(msg, &end, 10);
+    if (end != msg && end[0] == ':')
+      msg = end + 1;
+    else
+      line = 0;
+    while (*msg == ' ')
+      msg++;
+  }
+  if (strncmp(msg, "warning: ", 9) == 0)
+    msg += 9;
+  printf("{\"line\": %ld, \"message\": ", line);
+  json_string(msg);
+  putchar('}');
+}
+
+static void json_list(const char *key, const char *path, const struct uj_diags *d)
+{
+  printf(", \"%s\": [", key);
+  for (size_t i = 0; i < d->n; i++) {
+    printf("%s", i ? ", " : "");
+    json_diag(path, d->items[i]);
+  }
+  putchar(']');
 }
 
 int uj_cmd_check_config(int argc, char **argv)
 {
   const char *user = NULL;
-  const struct uj_opt opts[] = { { "--user", true, &user, NULL }, { NULL } };
+  bool json = false;
+  const struct uj_opt opts[] = { { "--user", true, &user, NULL },
+                                 { "--json", false, NULL, &json },
+                                 { NULL } };
   struct uj_args a;
   int r = uj_cli_args(argc, argv, opts, 0, 1, false, &a);
   const char *path;
   cleanup_free char *text = NULL;
   struct uj_config *cfg = NULL;
-  struct uj_diags diags = { 0 };
+  struct uj_diags diags = { 0 }, warnings = { 0 };
   struct uj_err err;
   size_t len = 0;
   int rc;
 
   if (r < 0)
     return r;
+  if (json && user) {
+    fprintf(stderr, "userjail check-config: --json and --user cannot be combined\n");
+    return UJ_EXIT_USAGE;
+  }
   path = a.n_ops ? a.ops[0] : UJ_DEFAULT_CONFIG;
   uj_err_clear(&err);
   rc = uj_config_read(path, &text, &len, &diags, &err);
   if (rc == 0)
     rc = uj_config_parse_string(text, path, &cfg, &diags, &err);
-  for (size_t i = 0; i < diags.n; i++)
-    fprintf(stderr, "%s\n", diags.items[i]);
-  if (rc < 0 && diags.n == 0)
-    fprintf(stderr, "%s\n", err.msg);
-  if (rc < 0) {
-    note_fallback(path);
-  } else {
-    printf("%s: OK (%zu rule%s)\n", path, cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
-    /* The live file (the default, or one logins already keep a copy of):
-     * a check that passes refreshes the copy logins fall back to. */
-    if (geteuid() == 0 && (strcmp(path, UJ_DEFAULT_CONFIG) == 0 ||
-                           uj_config_has_last_good(UJ_RUN_DIR, path)) &&
-        uj_config_save_last_good(UJ_RUN_DIR, path, text, len, &err) < 0)
-      fprintf(stderr, "warning: cannot keep a copy of %s: %s\n", path, err.msg);
+  if (rc < 0 && diags.n == 0) {
+    char *m = strdup(err.msg);
+    if (m && (diags.items = malloc(sizeof *diags.items)))
+      diags.items[diags.n++] = m;
+    else
+      free(m);
   }
+  if (rc == 0)
+    uj_config_lint(cfg, &warnings);
+  if (json) {
+    char copy[256], when[32];
+    printf("{\"file\": ");
+    json_string(path);
+    printf(", \"ok\": %s, \"rules\": %zu", rc == 0 ? "true" : "false", cfg ? cfg->n_rules : 0);
+    json_list("errors", path, &diags);
+    json_list("warnings", path, &warnings);
+    printf(", \"last_valid_copy\": ");
+    if (rc < 0 && fallback_copy(path, copy, sizeof copy, when, sizeof when))
+      json_string(copy);
+    else
+      printf("null");
+    printf("}\n");
+  } else {
+    for (size_t i = 0; i < diags.n; i++)
+      fprintf(stderr, "%s\n", diags.items[i]);
+    for (size_t i = 0; i < warnings.n; i++)
+      fprintf(stderr, "%s\n", warnings.items[i]);
+    if (rc < 0)
+      note_fallback(path);
+    else
+      printf("%s: OK (%zu rule%s%s)\n", path, cfg->n_rules, cfg->n_rules == 1 ? "" : "s",
+             warnings.n ? ", with warnings" : "");
+  }
+  /* The live file (the default, or one logins already keep a copy of):
+   * a check that passes refreshes the copy logins fall back to. */
+  if (rc == 0 && geteuid() == 0 &&
+      (strcmp(path, UJ_DEFAULT_CONFIG) == 0 || uj_config_has_last_good(UJ_RUN_DIR, path)) &&
+      uj_config_save_last_good(UJ_RUN_DIR, path, text, len, &err) < 0)
+    fprintf(stderr, "warning: cannot keep a copy of %s: %s\n", path, err.msg);
   if (rc == 0 && user) {
     struct uj_userinfo ui;
     printf("\n");
@@ -141,5 +230,6 @@ int uj_cmd_check_config(int argc, char **argv)
   }
   uj_config_free(cfg);
   uj_diags_free(&diags);
+  uj_diags_free(&warnings);
   return rc < 0 ? 1 : 0;
 }

@@ -56,6 +56,7 @@ struct uj_config {
   struct uj_settings defaults;
   char **exempt;             /* same pattern syntax as match */
   size_t n_exempt;
+  int exempt_line;
   struct uj_rule *rules;
   size_t n_rules;
   uint64_t hash;             /* of the file's text (uj_text_hash): stamps jails */
@@ -160,6 +161,14 @@ struct uj_policy_match {
 /* uj_policy_for, also filling m (may be NULL). */
 const struct uj_settings *uj_policy_explain(const struct uj_config *c, const struct uj_user *u,
                                             struct uj_policy_match *m);
+
+/* lint.c — warnings for check-config (valid, but likely not meant): patterns
+ * an earlier rule or exempt always takes first, rules that never apply,
+ * users and groups that do not exist, missing bind sources, destinations
+ * under read-only host directories missing on the host. Looks at NSS and
+ * the host's files as they are now; appended to w as
+ * "FILE:LINE: warning: message". Never used at login. */
+void uj_config_lint(const struct uj_config *c, struct uj_diags *w);
 
 /* Does a single pattern ("alice", "@staff", "uid:1000-1999") match u? */
 bool uj_pattern_matches(const char *pattern, const struct uj_user *u);

@@ -659,8 +659,10 @@ static void parse_root(struct pctx *x, config_setting_t *root, struct uj_config 
 
     if (strcmp(name, "rules") == 0)
       rules = e;
-    else if (strcmp(name, "exempt") == 0)
+    else if (strcmp(name, "exempt") == 0) {
+      c->exempt_line = lineof(e);
       parse_patterns(x, e, "exempt", &c->exempt, &c->n_exempt);
+    }
     else if (strcmp(name, "match") == 0)
       cfg_diag(x, lineof(e), "match is only allowed inside a rule");
     else if (!parse_setting(x, e, &c->defaults))
