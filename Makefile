@@ -6,6 +6,7 @@ SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /etc/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # The system's PAM module directory (Debian: /lib/<multiarch>/security).
 PAMDIR   ?= $(patsubst %/,%,$(dir $(firstword $(wildcard /lib/*/security/pam_unix.so /usr/lib/*/security/pam_unix.so /lib64/security/pam_unix.so /lib/security/pam_unix.so))))
 
@@ -99,13 +100,15 @@ install: all
 	install -m 0644 man/pam_userjail.8 man/userjail.8 $(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(UNITDIR)
 	install -m 0644 conf/userjail.slice conf/userjail.service $(DESTDIR)$(UNITDIR)/
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 conf/userjail.bash-completion $(DESTDIR)$(BASHCOMPDIR)/userjail
 
 # The configuration is the admin's: uninstall leaves it (remove it by hand).
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_userjail.so $(DESTDIR)$(SBINDIR)/userjail \
 	  $(DESTDIR)$(MANDIR)/man5/userjail.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_userjail.8 \
 	  $(DESTDIR)$(MANDIR)/man8/userjail.8 $(DESTDIR)$(UNITDIR)/userjail.slice \
-	  $(DESTDIR)$(UNITDIR)/userjail.service
+	  $(DESTDIR)$(UNITDIR)/userjail.service $(DESTDIR)$(BASHCOMPDIR)/userjail
 
 # The VM tests are part of check: without qemu they fail with the apt-get line
 # that installs what they need (UJ_VM_SKIP_OK=1 skips them knowingly).

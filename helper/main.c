@@ -54,6 +54,12 @@ static const struct subcommand commands[] = {
     "  --json          errors and warnings as one JSON object on stdout\n"
     "Exit status: 0 usable (warnings do not count), 1 problems, 2 usage.\n",
     false },
+  { "metrics", true, uj_cmd_metrics, "[--output FILE] [--config FILE]",
+    "OpenMetrics text: jails, sessions, per-user usage and limits, refused logins",
+    "  --output FILE   write FILE atomically (temp file + rename), e.g. for node_exporter's\n"
+    "                  textfile collector: /var/lib/prometheus/node-exporter/userjail.prom\n"
+    "  --config FILE   the configuration jails are compared with (stale or current)\n",
+    false },
   { "run", true, uj_cmd_run, "[--config FILE] USER -- CMD [ARG...]",
     "run CMD as USER in USER's jail (creating it), the same path as a login",
     "  --config FILE   another configuration\n", false },

@@ -50,6 +50,17 @@ int uj_cgroup_destroy(struct uj_cgroup *cg, int timeout_ms, struct uj_err *err);
 int uj_cgroup_foreach(const struct uj_cgroup *cg, pid_t skip,
                       void (*fn)(int pidfd, pid_t pid, void *arg), void *arg, struct uj_err *err);
 
+/* stats.c — limits and counters for `userjail metrics`; -1 = not available
+ * on this host, 0 for a limit = unlimited. */
+struct uj_cgroup_stats {
+  int64_t pids_max;
+  int64_t memory_max;   /* bytes */
+  int64_t cpu_quota;    /* millionths of one CPU */
+  int64_t cpu_usec;     /* CPU time used, microseconds */
+  int64_t oom_kills;
+};
+void uj_cgroup_stats(const struct uj_cgroup *cg, struct uj_cgroup_stats *st);
+
 /* Release memory and fds without touching the cgroup. */
 void uj_cgroup_close(struct uj_cgroup *cg);
 

@@ -15,6 +15,7 @@ int uj_cmd_check_config(int argc, char **argv); /* cmd_admin.c */
 int uj_cmd_status(int argc, char **argv);       /* cmd_status.c */
 int uj_cmd_stop(int argc, char **argv);         /* cmd_stop.c */
 int uj_cmd_enter(int argc, char **argv);        /* cmd_enter.c */
+int uj_cmd_metrics(int argc, char **argv);      /* cmd_metrics.c */
 
 /* uj_args_parse for subcommand argv[0]; a mistake is printed as
  * "userjail CMD: message" and UJ_EXIT_USAGE returned (else 0). */

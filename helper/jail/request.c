@@ -10,6 +10,7 @@
 #include "cgroup/cgroup.h"
 #include "common/cleanup.h"
 #include "common/timeouts.h"
+#include "jail/stats.h"
 
 static void set_msg(struct uj_join_msg *msg, enum uj_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -89,6 +90,8 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
   uj_err_clear(&err);
 
   rc = uj_resolve(config, user, &r, &err);
+  if (r.src.fallback)
+    uj_stats_bump(UJ_STAT_CONFIG_FALLBACK);
   if (rc == 1) {
     msg->status = UJ_STATUS_IGNORE;
     goto out;
@@ -110,6 +113,10 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
   /* Only a failure under a rule can be allowed; an unusable config or an
    * unknown user is always refused. */
   set_msg(msg, allow ? UJ_STATUS_ALLOW : UJ_STATUS_DENY, "%s", err.msg);
+  uj_stats_bump(!r.ui.name ? UJ_STAT_REFUSED_USER
+                : !r.cfg   ? UJ_STAT_REFUSED_CONFIG
+                : allow    ? UJ_STAT_UNJAILED
+                           : UJ_STAT_REFUSED_JAIL);
   msg->on_error_allow = allow;
   syslog(LOG_ERR, "%s session of %s: %s", allow ? "UNJAILED" : "refusing", user, err.msg);
 out:

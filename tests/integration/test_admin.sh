@@ -232,6 +232,82 @@ else
   skip "enter with a real terminal" "tmux not installed"
 fi
 
+# ---- metrics -----------------------------------------------------------------
+good_conf
+before=$("$UJ_HELPER" metrics | sed -n 's/^userjail_logins_refused_total{reason="config"} //p')
+uj_run_bg "$U" -- sleep 120
+holder=$UJ_BG_PID
+wait_until 10 test -n "$(uj_list_field "$U" init_pid)"
+uid=$(uj_uid "$U")
+mkdir -p "$UJ_TMP/textfile"
+check "metrics --output FILE exits 0" "$UJ_HELPER" metrics --config "$UJ_CONF" --output "$UJ_TMP/textfile/userjail.prom"
+m=$(cat "$UJ_TMP/textfile/userjail.prom" 2>&1)
+expect_eq "metrics: file is world-readable (0644) for the collector" 644 "$(stat -c %a "$UJ_TMP/textfile/userjail.prom")"
+expect_eq "metrics: no temp file left next to it" "userjail.prom" "$(ls -A "$UJ_TMP/textfile")"
+expect_match "metrics: userjail_jails counts live jails" '^userjail_jails [1-9][0-9]*$' "$(grep '^userjail_jails ' <<<"$m")"
+expect_eq "metrics: sessions of the user" "userjail_sessions{user=\"$U\",uid=\"$uid\"} 1" "$(grep "^userjail_sessions{user=\"$U\"" <<<"$m")"
+expect_eq "metrics: pids limit from the cgroup" "userjail_pids_limit{user=\"$U\",uid=\"$uid\"} 512" "$(grep "^userjail_pids_limit{user=\"$U\"" <<<"$m")"
+expect_eq "metrics: memory limit from the cgroup" "userjail_memory_limit_bytes{user=\"$U\",uid=\"$uid\"} 1073741824" "$(grep "^userjail_memory_limit_bytes{user=\"$U\"" <<<"$m")"
+expect_match "metrics: pids in use" "^userjail_pids\\{user=\"$U\",uid=\"$uid\"\\} [1-9]" "$(grep "^userjail_pids{user=\"$U\"" <<<"$m")"
+expect_eq "metrics: jail built from the current config" "userjail_jail_config_stale{user=\"$U\",uid=\"$uid\"} 0" "$(grep "^userjail_jail_config_stale{user=\"$U\"" <<<"$m")"
+expect_eq "metrics: ends with # EOF" "# EOF" "$(tail -n 1 <<<"$m")"
+# every sample belongs to a declared family (text format sanity)
+bad=$(awk '/^# TYPE/ { fam[$3] = 1; next } /^#/ { next }
+  { n = $1; sub(/\{.*/, "", n); b = n; sub(/_total$/, "", b); if (!(n in fam) && !(b in fam)) print }' <<<"$m")
+expect_eq "metrics: every sample has a # TYPE line" "" "$bad"
+"$UJ_HELPER" stop "$U" >/dev/null 2>&1
+wait "$holder" 2>/dev/null
+# a refused login is counted by reason
+broken_conf
+rm -f "$LG"
+uj_ssh "$U" true >/dev/null 2>&1
+after=$("$UJ_HELPER" metrics | sed -n 's/^userjail_logins_refused_total{reason="config"} //p')
+check "metrics: a login refused for the config is counted" test "$after" -gt "${before:-0}"
+good_conf
+out=$("$UJ_HELPER" metrics extra 2>&1)
+expect_eq "metrics extra: usage error, exit 2" 2 "$?"
+
+# ---- check-config warnings and --json ---------------------------------------
+uj_write_conf "exempt = [ \"nosuchuser-ujt\" ];
+binds = ( { source = \"/nonexistent-ujt\"; } );
+rules = ( { match = [ \"@$UJ_GROUP\" ]; }, { match = [ \"$U\" ]; } );"
+out=$("$UJ_HELPER" check-config "$UJ_CONF" 2>&1)
+rc=$?
+expect_eq "check-config with warnings only: exit 0" 0 "$rc"
+expect_match "warning: unknown user" "^$UJ_CONF:1: warning: user 'nosuchuser-ujt' in exempt does not exist" "$out"
+expect_match "warning: missing bind source" "^$UJ_CONF:2: warning: bind source '/nonexistent-ujt' does not exist" "$out"
+expect_match "warning: shadowed rule (the user is in the group of rule 1)" \
+  "^$UJ_CONF:3: warning: rule 2 never applies" "$out"
+json=$("$UJ_HELPER" check-config --json "$UJ_CONF" 2>&1)
+if python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["ok"] is True and d["errors"] == [], d
+assert any(w["line"] == 2 and "does not exist" in w["message"] for w in d["warnings"]), d
+' "$json" 2>&1; then pass "check-config --json: ok, warnings with lines"
+else fail "check-config --json: ok, warnings with lines" "$json"; fi
+broken_conf
+json=$("$UJ_HELPER" check-config --json "$UJ_CONF" 2>&1)
+if python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["ok"] is False and d["errors"][0]["line"] > 0, d
+' "$json" 2>&1; then pass "check-config --json: errors with lines"
+else fail "check-config --json: errors with lines" "$json"; fi
+good_conf
+
+# ---- bash completion, installed by make install -----------------------------
+if make -s -C "$UJ_ROOT" install DESTDIR="$UJ_TMP/stage" >/dev/null 2>&1; then
+  comp=$(find "$UJ_TMP/stage" -path '*bash-completion/completions/userjail')
+  check "make install installs the bash completion" test -n "$comp"
+  out=$(bash -c 'source "$1"; COMP_WORDS=(userjail st); COMP_CWORD=1; _userjail; echo "${COMPREPLY[*]}"' sh "$comp")
+  expect_eq "completion: subcommands" "status stop" "$out"
+  out=$(bash -c 'source "$1"; COMP_WORDS=(userjail stop --g); COMP_CWORD=2; _userjail; echo "${COMPREPLY[*]}"' sh "$comp")
+  expect_eq "completion: options of a subcommand" "--grace" "$out"
+else
+  fail "make install DESTDIR=... for the completion"
+fi
+
 # ---- 4. a monitor started by an older helper -------------------------------
 # The first commit of the current layout predates config stamps: its
 # monitors send the 32-byte version-1 info reply.
