@@ -23,6 +23,7 @@ for b in sys.argv[1].encode():
 print("%016x" % h)' "$UJ_CONF").conf
 UJ_CLEANUP_HOOKS+=("rm -f $LG")
 rm -f "$LG"
+has_jail() { [ -n "$(uj_list_field "$1" init_pid)" ]; } # (re-evaluated by wait_until)
 good_conf() { uj_conf_basic "exempt = [ \"$A\" ];"; }
 broken_conf() { # a half-saved edit: line 3 of the file is cut off
   uj_write_conf "hostname = \"jail-%u\";
@@ -104,7 +105,7 @@ else fail "status: unknown user is an error naming it" "rc=$rc" "$out"; fi
 # live jail, then a config change makes it stale
 uj_run_bg "$U" -- sleep 120
 holder=$UJ_BG_PID
-wait_until 10 test -n "$(uj_list_field "$U" init_pid)"
+wait_until 10 has_jail "$U"
 out=$("$UJ_HELPER" status --config "$UJ_CONF" "$U" 2>&1)
 expect_match "status: live jail with init pid and sessions" "jail +running: init pid [0-9]+, 1 session" "$out"
 expect_match "status: usage" "usage +pids [0-9]+, memory [0-9.]+M" "$out"
@@ -148,7 +149,7 @@ check "stop --grace: the ssh login ended" test ! -d "/proc/$sshpid"
 # grace time is over (the session holder itself dies of the SIGTERM).
 uj_conf_basic 'on_logout = "linger";'
 uj_run "$U" -- sh -c 'trap "" TERM; setsid sh -c "trap \"\" TERM; while :; do sleep 1; done" </dev/null >/dev/null 2>&1 &'
-wait_until 10 test -n "$(uj_list_field "$U" init_pid)"
+wait_until 10 has_jail "$U"
 t0=$(date +%s)
 out=$("$UJ_HELPER" stop --grace 2 "$U" 2>&1)
 rc=$?
@@ -178,7 +179,7 @@ else fail "enter without a live jail: exit 1, never creates one" "rc=$rc" "$out"
 check "enter without a live jail: none was created" test -z "$(uj_state_files "$(uj_uid "$U")")"
 uj_run_bg "$U" -- sleep 120
 holder=$UJ_BG_PID
-wait_until 10 test -n "$(uj_list_field "$U" init_pid)"
+wait_until 10 has_jail "$U"
 init=$(uj_list_field "$U" init_pid)
 out=$("$UJ_HELPER" enter "$U" -- sh -c 'id -u; grep -E "^Cap(Eff|Prm|Bnd|Inh|Amb)" /proc/self/status; grep NoNewPrivs /proc/self/status; readlink /proc/self/ns/pid; hostname; tty; ps -e -o comm= | grep -c sleep' </dev/null 2>&1 | tr -d '\r')
 expect_eq "enter (root): uid 0" 0 "$(sed -n 1p <<<"$out")"
@@ -198,9 +199,10 @@ expect_eq "enter --user: as the user, no caps, in their home" \
 "$UJ_HELPER" enter "$U" -- sh -c 'exit 5' </dev/null >/dev/null 2>&1
 expect_eq "enter: CMD's exit status is passed on" 5 "$?"
 # a session while it runs: the jail outlives the holder's end while enter runs
-"$UJ_HELPER" enter "$U" -- sleep 3 </dev/null >/dev/null 2>&1 &
+sessions_are() { [ "$(uj_list_field "$U" sessions)" = "$1" ]; }
+"$UJ_HELPER" enter "$U" -- sleep 4 </dev/null >/dev/null 2>&1 &
 enterpid=$!
-wait_until 5 test "$(uj_list_field "$U" sessions)" = 2
+wait_until 5 sessions_are 2
 expect_eq "enter: counts as a session while it runs" 2 "$(uj_list_field "$U" sessions)"
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
@@ -212,7 +214,7 @@ expect_gone "enter: when it ends as the last session, the jail ends" "$U"
 if command -v tmux >/dev/null; then
   uj_run_bg "$U" -- sleep 120
   holder=$UJ_BG_PID
-  wait_until 10 test -n "$(uj_list_field "$U" init_pid)"
+  wait_until 10 has_jail "$U"
   sock=$UJ_TMP/tmux.sock
   tmux -S "$sock" new-session -d -x 100 -y 30 "$UJ_HELPER enter $U"
   UJ_CLEANUP_HOOKS+=("tmux -S $sock kill-server")
@@ -237,7 +239,7 @@ good_conf
 before=$("$UJ_HELPER" metrics | sed -n 's/^userjail_logins_refused_total{reason="config"} //p')
 uj_run_bg "$U" -- sleep 120
 holder=$UJ_BG_PID
-wait_until 10 test -n "$(uj_list_field "$U" init_pid)"
+wait_until 10 has_jail "$U"
 uid=$(uj_uid "$U")
 mkdir -p "$UJ_TMP/textfile"
 check "metrics --output FILE exits 0" "$UJ_HELPER" metrics --config "$UJ_CONF" --output "$UJ_TMP/textfile/userjail.prom"
@@ -319,7 +321,7 @@ if git -C "$UJ_ROOT" cat-file -e "$OLD^{commit}" 2>/dev/null; then
     "$UJ_TMP/old/build/userjail" run --config "$UJ_CONF" "$U" -- sleep 120 </dev/null >/dev/null 2>&1 &
     holder=$!
     UJ_CLEANUP_HOOKS+=("kill $holder")
-    wait_until 10 test -n "$(uj_list_field "$U" init_pid)"
+    wait_until 10 has_jail "$U"
     expect_eq "old monitor: list (new) shows its session" 1 "$(uj_list_field "$U" sessions)"
     out=$("$UJ_HELPER" status --config "$UJ_CONF" "$U" 2>&1)
     expect_match "old monitor: status shows the jail, config unknown" \
