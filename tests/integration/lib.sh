@@ -111,6 +111,18 @@ uj_write_conf() {
   mv -f "$UJ_CONF.new" "$UJ_CONF"
 }
 
+# uj_conf_last_good: where logins keep the last valid copy of $UJ_CONF
+# (helper/config/lastgood.c: FNV-1a 64 of the path). A test that wants an
+# invalid config refused (no copy to fall back to) removes it first.
+uj_conf_last_good() {
+  python3 -c '
+import sys
+h = 0xcbf29ce484222325
+for b in sys.argv[1].encode():
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+print("/run/userjail/last-good-%016x.conf" % h)' "$UJ_CONF"
+}
+
 # uj_conf_basic [SETTINGS]: jail members of the test group. SETTINGS (lines
 # "key = value;") replace the defaults of the same key.
 uj_conf_basic() {
@@ -393,6 +405,7 @@ uj_cleanup() {
   set +e
   for h in "${UJ_CLEANUP_HOOKS[@]}"; do eval "$h" >/dev/null 2>&1; done
   for u in "${UJ_USERS[@]}"; do uj_user_purge "$u"; done
+  rm -f "$(uj_conf_last_good)"
   uj_sshd_stop
   rm -f "/etc/pam.d/$UJ_PAMTESTER_SVC"
   getent group "$UJ_GROUP" >/dev/null && groupdel "$UJ_GROUP" 2>/dev/null

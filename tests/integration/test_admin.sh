@@ -15,12 +15,7 @@ uj_user_create "$N" 0
 uj_sshd_start || { fail "sshd starts"; uj_summary; exit 1; }
 
 # the last valid copy of $UJ_CONF (lastgood.c names it by a hash of the path)
-LG=/run/userjail/last-good-$(python3 -c '
-import sys
-h = 0xcbf29ce484222325
-for b in sys.argv[1].encode():
-    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
-print("%016x" % h)' "$UJ_CONF").conf
+LG=$(uj_conf_last_good)
 UJ_CLEANUP_HOOKS+=("rm -f $LG")
 rm -f "$LG"
 has_jail() { [ -n "$(uj_list_field "$1" init_pid)" ]; } # (re-evaluated by wait_until)

@@ -16,9 +16,12 @@ MISSING=/nonexistent/ujt-$UJ_TAG
 mounts0=$(uj_host_mounts)
 
 # denied WHAT REASON-REGEX: log in as U; the command must not run, the client
-# gets a reason, syslog has it, and nothing is left behind.
+# gets a reason, syslog has it, and nothing is left behind. For a broken
+# config this is the case without a last valid copy (test_admin.sh covers
+# the fallback to it), so the copy earlier logins kept is removed first.
 denied() {
   local what=$1 re=$2 out log
+  rm -f "$(uj_conf_last_good)"
   uj_syslog_mark
   out=$(uj_ssh "$U" 'echo COMMAND-RAN' 2>&1)
   log=$(uj_syslog_since)
