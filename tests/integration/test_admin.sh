@@ -59,7 +59,13 @@ expect_match "broken config: check-config says logins use the copy" "last valid 
 check "broken config: the copy is not overwritten" test "$(grep -c memory "$LG")" -ge 1 -a \
   "$(grep -c 'pids = 512; memory$' "$LG")" -eq 0
 
+out=$("$UJ_HELPER" status --config "$UJ_CONF" "$U" 2>&1)
+expect_match "broken config: status says so and explains by the copy" \
+  "config +$UJ_CONF is INVALID .*logins use the last valid copy $LG" "$out"
+expect_match "broken config: status still shows the rule (from the copy)" "jailed by rule 1" "$out"
 rm -f "$LG"
+out=$("$UJ_HELPER" status --config "$UJ_CONF" "$U" 2>&1)
+expect_match "broken config, no copy: status says logins are refused" "REFUSED at login" "$out"
 out=$(uj_ssh "$U" hostname 2>&1)
 rc=$?
 if [ "$rc" -ne 0 ] && [ "$out" != "jail-$U" ]; then pass "broken config, no copy: login refused (fail closed)"
