@@ -129,7 +129,18 @@ int uj_pty_relay(struct uj_pty *p, pid_t pid)
       if (r > 0)
         write_all(p->master, buf, (size_t) r);
       else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
-        in_open = false; /* end of our input: the command keeps running */
+        in_open = false;
+      /* Our terminal went away (ssh disconnect): hang up the command's,
+       * as a terminal emulator does, so the shell gets its SIGHUP. Plain
+       * end of piped input only stops forwarding; the command goes on. */
+      if (!in_open && tty) {
+        close(p->master);
+        p->master = -1;
+        while (!child_done && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+          ;
+        child_done = true;
+        break;
+      }
     }
   }
   if (!child_done)
@@ -137,7 +148,8 @@ int uj_pty_relay(struct uj_pty *p, pid_t pid)
       ;
   if (tty)
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-  close(p->master);
+  if (p->master >= 0)
+    close(p->master);
   p->master = -1;
   return status;
 }

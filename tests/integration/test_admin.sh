@@ -228,6 +228,15 @@ if command -v tmux >/dev/null; then
   tmux -S "$sock" send-keys 'exit' Enter
   sleep 1
   check "enter (tmux): exit ends it" sh -c "! tmux -S $sock has-session 2>/dev/null"
+  # the admin's terminal goes away: the command in the jail is hung up
+  tmux -S "$sock" new-session -d "$UJ_HELPER enter $U -- sleep 1000"
+  wait_until 5 sessions_are 2
+  expect_eq "enter (tmux): second enter holds a session" 2 "$(uj_list_field "$U" sessions)"
+  tmux -S "$sock" kill-server
+  wait_until 5 sessions_are 1
+  expect_eq "enter: terminal gone -> its session ends" 1 "$(uj_list_field "$U" sessions)"
+  check "enter: terminal gone -> the command got SIGHUP" \
+    sh -c "! pgrep -u 0 -f '^sleep 1000\$' >/dev/null"
   "$UJ_HELPER" stop "$U" >/dev/null 2>&1
   wait "$holder" 2>/dev/null
   expect_gone "enter (tmux): nothing left" "$U"
