@@ -88,7 +88,9 @@ static void usage_line(const struct subcommand *c, FILE *f)
 static void command_help(const struct subcommand *c)
 {
   usage_line(c, stdout);
-  printf("  %s%s\n", c->help, c->needs_root ? " (root only)" : "");
+  printf("  %s\n", c->help);
+  if (c->needs_root)
+    printf("  Must be run as root.\n");
   if (c->options)
     printf("\noptions:\n%s", c->options);
 }
