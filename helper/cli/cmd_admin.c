@@ -220,7 +220,7 @@ int uj_cmd_check_config(int argc, char **argv)
   if (rc == 0 && user) {
     struct uj_userinfo ui;
     printf("\n");
-    if (uj_userinfo_get(user, &ui, &err) < 0) {
+    if (uj_view_user(user, cfg, &ui, &err) < 0) {
       fprintf(stderr, "userjail check-config: %s\n", err.msg);
       rc = -1;
     } else {

@@ -56,15 +56,20 @@ int uj_cmd_status(int argc, char **argv)
   struct uj_diags diags = { 0 };
   struct uj_config_source src;
   struct uj_userinfo ui;
-  struct uj_err err;
+  struct uj_err err, cfg_err;
+  int cfg_rc;
   uid_t uid;
 
   if (r < 0)
     return r;
-  if (uj_userinfo_get(a.ops[0], &ui, &err) < 0) {
+  /* the config first: the user's lookup resolves the groups it names */
+  cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, false, &cfg, &diags, &src, &cfg_err);
+  if (uj_view_user(a.ops[0], cfg, &ui, &err) < 0) {
     /* a uid reaches the jail of a user deleted while it lingered */
     char *end;
     unsigned long v = strtoul(a.ops[0], &end, 10);
+    uj_config_free(cfg);
+    uj_diags_free(&diags);
     if (!*a.ops[0] || *end || v > UINT32_MAX - 1) {
       fprintf(stderr, "userjail status: %s\n", err.msg);
       return 1;
@@ -74,14 +79,14 @@ int uj_cmd_status(int argc, char **argv)
     return 0;
   }
   uid = ui.u.uid;
-  if (uj_config_load_or_last_good(config, UJ_RUN_DIR, false, &cfg, &diags, &src, &err) < 0) {
+  if (cfg_rc < 0) {
     printf("user        %s (uid %u)\n", ui.name, (unsigned) uid);
     printf("decision    REFUSED at login: %s is invalid and has no last valid copy "
            "(userjail check-config)\n", config);
   } else {
     if (src.fallback)
       printf("config      %s is INVALID (%s); logins use the last valid copy %s\n", config,
-             err.msg, src.copy);
+             cfg_err.msg, src.copy);
     uj_view_explain(stdout, cfg, &ui);
   }
   print_jail(uid, config, cfg ? cfg->hash : 0);

@@ -1,11 +1,14 @@
 /* Shared views of the admin commands (see view.h). */
 #include "cli/view.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cgroup/cgroup.h"
+#include "common/cleanup.h"
+#include "common/timeouts.h"
 #include "jail/client.h"
 #include "jail/rundir.h"
 #include "util/text.h"
@@ -32,6 +35,17 @@ int uj_view_jail_query(uid_t uid, struct uj_view_jail *j, struct uj_err *err)
     uj_cgroup_close(&cg);
   }
   return 0;
+}
+
+int uj_view_user(const char *name, const struct uj_config *c, struct uj_userinfo *ui,
+                 struct uj_err *err)
+{
+  cleanup_free const char **named = NULL;
+  size_t n = 0;
+
+  if (c && !(named = uj_config_group_names(c, &n)))
+    return uj_err_set(err, ENOMEM, "configuration");
+  return uj_userinfo_get(name, named, n, UJ_TIMEOUT_LOOKUP_S, ui, err);
 }
 
 uint64_t uj_view_current_hash(const char *config)

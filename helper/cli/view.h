@@ -37,6 +37,11 @@ const char *uj_view_config_state(const struct uj_info_msg *info, uint64_t curren
 /* The decision for ui under c and why, then the effective settings. */
 void uj_view_explain(FILE *f, const struct uj_config *c, const struct uj_userinfo *ui);
 
+/* uj_userinfo_get with the groups c names (c may be NULL), bounded in time
+ * as at login. */
+int uj_view_user(const char *name, const struct uj_config *c, struct uj_userinfo *ui,
+                 struct uj_err *err);
+
 /* "1G", "512M", "123456" (bytes); "unlimited" for 0 when unlimited_zero. */
 void uj_view_size(char *buf, size_t len, uint64_t v, bool unlimited_zero);
 

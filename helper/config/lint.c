@@ -69,24 +69,22 @@ static bool covers(const char *earlier, const char *p)
   struct passwd *pw = getpwnam(p);
   if (!pw)
     return false;
-  gid_t gids[256];
-  int ng = 256;
-  const char *names[256];
-  char *store[256];
-  size_t n = 0;
-  if (getgrouplist(p, pw->pw_gid, gids, &ng) < 0)
-    ng = 0;
-  for (int i = 0; i < ng; i++) {
-    struct group *g = getgrgid(gids[i]);
-    if (g && (store[n] = strdup(g->gr_name)))
-      names[n] = store[n], n++;
+  /* as at login: only the group the earlier pattern names is looked up */
+  const char *names[1];
+  struct uj_user u = { .name = p, .uid = pw->pw_uid, .gid = pw->pw_gid, .groups = names };
+  if (earlier[0] == '@') {
+    struct group *g = getgrnam(earlier + 1);
+    gid_t gids[1024];
+    int ng = 1024;
+    if (!g || getgrouplist(p, pw->pw_gid, gids, &ng) < 0)
+      return false;
+    for (int i = 0; i < ng; i++)
+      if (gids[i] == g->gr_gid) {
+        names[0] = earlier + 1;
+        u.n_groups = 1;
+      }
   }
-  struct uj_user u = { .name = p, .uid = pw->pw_uid, .gid = pw->pw_gid,
-                       .groups = names, .n_groups = n };
-  bool m = uj_pattern_matches(earlier, &u);
-  for (size_t i = 0; i < n; i++)
-    free(store[i]);
-  return m;
+  return uj_pattern_matches(earlier, &u);
 }
 
 static void check_names(struct uj_diags *w, const struct uj_config *c, char *const *pats,
