@@ -43,7 +43,7 @@ HELPER_LIB_OBJ = $(HELPER_LIB_SRC:%.c=$(B)/pie/%.o)
 UNIT_SRC  = $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all install uninstall check check-unit check-integration check-vm check-vm-cgroup2 check-vm-systemd check-vm-fleet bench demo clean
+.PHONY: all install uninstall check check-unit check-fuzz fuzz check-integration check-vm check-vm-cgroup2 check-vm-systemd check-vm-fleet bench demo clean
 
 all: $(B)/pam_userjail.so $(B)/userjail
 
@@ -112,10 +112,37 @@ uninstall:
 
 # The VM tests are part of check: without qemu they fail with the apt-get line
 # that installs what they need (UJ_VM_SKIP_OK=1 skips them knowingly).
-check: check-unit check-integration check-vm
+check: check-unit check-fuzz check-integration check-vm
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# Fuzzing the config loader (tests/fuzz): libFuzzer under ASan and UBSan.
+# New inputs go to build/fuzz/corpus, never into the seed corpus in git; a
+# crash leaves build/fuzz/crash-* (rerun: build/fuzz/fuzz_config FILE).
+FUZZ_CC     ?= clang
+FUZZ_CFLAGS  = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all -fno-omit-frame-pointer \
+               $(PKG_CFLAGS) -I. -Ihelper -D_GNU_SOURCE
+FUZZ_SRC     = tests/fuzz/fuzz_config.c $(wildcard helper/config/*.c) helper/util/text.c common/err.c
+FUZZ_RUNS   ?= 20000
+FUZZ_TIME   ?= 600
+
+$(B)/fuzz/fuzz_config: $(FUZZ_SRC) $(wildcard helper/config/*.h) $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRC) $(shell pkg-config --libs libconfig)
+
+check-fuzz: $(B)/fuzz/fuzz_config
+	@mkdir -p $(B)/fuzz/corpus
+	LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp:print_suppressions=0 \
+	$(B)/fuzz/fuzz_config -runs=$(FUZZ_RUNS) -max_len=4096 -timeout=10 \
+	  -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus tests/fuzz/corpus
+
+fuzz: $(B)/fuzz/fuzz_config
+	@mkdir -p $(B)/fuzz/corpus
+	LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp:print_suppressions=0 \
+	$(B)/fuzz/fuzz_config -max_total_time=$(FUZZ_TIME) -max_len=16384 -timeout=10 \
+	  -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus tests/fuzz/corpus
 
 check-integration: all
 	tests/integration/run-all.sh

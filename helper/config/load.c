@@ -82,7 +82,9 @@ static const char *scan_number(struct pctx *x, const char *p, int line)
       v = v * 10 + (uint64_t) (*p - '0');
     }
     if (*p == '.' || *p == 'e' || *p == 'E') { /* a float: no truncation issue */
-      while (isdigit((unsigned char) *p) || strchr(".eE+-", *p))
+      /* *p first: strchr() also finds the terminating NUL, which would walk
+       * past the end of the text ("cpu = 0.5" at the very end of a file). */
+      while (*p && (isdigit((unsigned char) *p) || strchr(".eE+-", *p)))
         p++;
       return p;
     }

@@ -649,6 +649,26 @@ static void test_lint(void **state)
   uj_config_free(c);
 }
 
+/* A float literal that ends the file: the big-integer scanner once walked
+ * past the terminating NUL (strchr(".eE+-", 0) matches). Under ASan this
+ * input is tests/fuzz/corpus/regress-float-at-eof.conf, run by check-fuzz;
+ * here the results must be the plain ones. */
+static void test_number_at_end_of_text(void **state)
+{
+  static const char *const texts[] = { "limits = { cpu = 0.5", "limits = { cpu = 1e",
+                                       "limits = { cpu = 2." };
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    struct uj_diags d = parse_bad(texts[i]);
+    assert_int_equal(d.n, 1);
+    assert_non_null(strstr(d.items[0], P ":1: syntax error"));
+    uj_diags_free(&d);
+  }
+  expect_one("tmp_size = 0x", P ":1: value 0x must be quoted: write \"0x\"");
+  struct uj_config *c = parse_ok("limits = { cpu = 0.5; };");
+  assert_true(c->defaults.cpu == 0.5);
+  uj_config_free(c);
+}
+
 static char tmpdir[64]; /* short, so paths built from it always fit */
 
 static void write_file(const char *path, const char *text, mode_t mode, uid_t uid)
@@ -926,7 +946,7 @@ int main(void)
 
     cmocka_unit_test(test_fix_messages),
     cmocka_unit_test(test_policy_explain),  cmocka_unit_test(test_config_hash),
-    cmocka_unit_test(test_lint),
+    cmocka_unit_test(test_lint),            cmocka_unit_test(test_number_at_end_of_text),
   };
   return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
