@@ -9,6 +9,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
 
 /* Read "NSpid:" of a pidfd from /proc/self/fdinfo: the pid in each pid
  * namespace level, outermost first. A jail init shows exactly "<host> 1". */
@@ -52,7 +54,7 @@ int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joi
 
   j->session_fd = -1;
   j->n_restore = 0;
-  if (nfds < 2 || nfds != 2 + ncg + nre || nre > UJ_MAX_FDS) {
+  if (nfds < 2 || nfds != 2 + ncg + nre || nre > UJ_MAX_FDS || msg->n_filter > UJ_MAX_FILTER) {
     close_all(fds, nfds);
     return uj_err_set(err, EPROTO, "malformed join message (%zu fds)", nfds);
   }
@@ -66,6 +68,18 @@ int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joi
       goto fail;
     }
   }
+  /* The session's seccomp filter (see helper/jail/seccomp.c), before
+   * setns: a failure here still unwinds cleanly. Everything this process
+   * forks from now on (sshd's user-side child, the shell) inherits it.
+   * TSYNC: a PAM module may have started threads; all get the filter. */
+  if (msg->n_filter) {
+    struct sock_fprog prog = { .len = (unsigned short) msg->n_filter,
+                               .filter = (struct sock_filter *) msg->filter };
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0) {
+      uj_err_set(err, errno ? errno : EBUSY, "install the seccomp filter");
+      goto fail;
+    }
+  }
   if (setns(pidfd, (int) msg->ns_flags) < 0) {
     uj_err_set(err, errno, "setns into the jail");
     goto fail;
@@ -75,6 +89,11 @@ int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joi
    * hold a capability. */
   for (int c = 0; c <= CAP_LAST_CAP; c++)
     prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+  /* ... nor gain privileges through a setuid or file-capability binary,
+   * and nothing can remove the filter. (Set after setns: a session that
+   * continues unjailed after a failed setns keeps working sudo.) */
+  if (msg->n_filter)
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   j->session_fd = fds[0];
   fds[0] = -1;
   for (size_t i = 0; i < nre; i++) {

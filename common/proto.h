@@ -8,12 +8,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/filter.h>
 
 #include "common/err.h"
 
-#define UJ_PROTO_MAGIC 0x756a3031u /* "uj01" */
+#define UJ_PROTO_MAGIC 0x756a3032u /* "uj02" */
 #define UJ_MAX_FDS 16
 #define UJ_MSG_LEN 512
+/* Instructions of the seccomp filter a session installs (the default one is
+ * about 60 with three architectures). */
+#define UJ_MAX_FILTER 512
 
 /* helper -> module: outcome of a session request. */
 enum uj_status {
@@ -34,6 +38,12 @@ struct uj_join_msg {
   int32_t init_pid;       /* jail init pid as the host sees it (for display) */
   uint32_t on_error_allow;/* the rule's on_error: 1 = a failure to enter goes on unjailed */
   char msg[UJ_MSG_LEN];   /* reason for DENY/ALLOW */
+  /* Classic BPF seccomp program for the session (built by the helper with
+   * libseccomp, so neither sshd nor the monitor maps that library); 0 =
+   * none (the rule says seccomp = false). Installed with no_new_privs by
+   * uj_enter and inherited by everything the session forks. */
+  uint32_t n_filter;
+  struct sock_filter filter[UJ_MAX_FILTER];
 };
 
 /* Monitor commands: the first byte a client writes on the jail socket. */

@@ -42,6 +42,9 @@ struct uj_settings {
   enum uj_upper upper;       /* for rootfs images */
   struct uj_bind *binds;
   size_t n_binds;
+  bool seccomp;              /* default filter on (default true) */
+  uint32_t seccomp_allow;    /* bit i: uj_filter_entries[i] allowed back */
+  bool userns;               /* new user namespaces allowed (default false) */
 };
 
 struct uj_rule {

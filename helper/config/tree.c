@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config/parse.h"
+#include "util/filterlist.h"
 #include "util/text.h"
 
 #define PIDS_LIMIT 4194304 /* PID_MAX_LIMIT: the largest pids.max the kernel takes */
@@ -110,6 +111,9 @@ static int settings_init(struct uj_settings *s)
   s->network = UJ_NET_HOST;
   s->rootfs = NULL;
   s->upper = UJ_UPPER_EPHEMERAL;
+  s->seccomp = true;
+  s->seccomp_allow = 0;
+  s->userns = false;
   s->hostname = strdup("jail-%u");
   return s->hostname ? 0 : -1;
 }
@@ -514,6 +518,40 @@ static void parse_binds(struct pctx *x, config_setting_t *st, struct uj_settings
   s->n_binds = nb;
 }
 
+static void get_bool(struct pctx *x, config_setting_t *st, const char *key, bool *out)
+{
+  if (config_setting_type(st) == CONFIG_TYPE_BOOL)
+    *out = config_setting_get_bool(st);
+  else
+    cfg_diag(x, lineof(st), "%s must be true or false", key);
+}
+
+/* `seccomp_allow = [ "perf_event_open", "TIOCSTI" ]`: entries of the default
+ * filter this rule lets through. Only names the filter refuses are
+ * accepted, so a typo cannot look like a working exception. */
+static void parse_seccomp_allow(struct pctx *x, config_setting_t *st, struct uj_settings *s)
+{
+  int t = config_setting_type(st);
+  uint32_t mask = 0;
+
+  if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+    cfg_diag(x, lineof(st), "seccomp_allow must be a list of names, e.g. [ \"perf_event_open\" ]");
+    return;
+  }
+  for (int i = 0; i < config_setting_length(st); i++) {
+    config_setting_t *e = config_setting_get_elem(st, (unsigned) i);
+    const char *v = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
+    int k = v ? uj_filter_index(v) : -1;
+    if (k < 0) {
+      cfg_diag(x, lineof(e), "seccomp_allow: '%s' is not refused by the filter (see userjail.conf(5) "
+               "for the list)", v ? SHOW(v) : "(not a string)");
+      continue;
+    }
+    mask |= 1u << k;
+  }
+  s->seccomp_allow = mask;
+}
+
 /* Returns false when `st` is not a settings key (the caller reports it). */
 static bool parse_setting(struct pctx *x, config_setting_t *st, struct uj_settings *s)
 {
@@ -537,6 +575,12 @@ static bool parse_setting(struct pctx *x, config_setting_t *st, struct uj_settin
     GET_ENUM(x, st, "upper", upper_vals, s->upper);
   else if (strcmp(name, "binds") == 0)
     parse_binds(x, st, s);
+  else if (strcmp(name, "seccomp") == 0)
+    get_bool(x, st, "seccomp", &s->seccomp);
+  else if (strcmp(name, "seccomp_allow") == 0)
+    parse_seccomp_allow(x, st, s);
+  else if (strcmp(name, "userns") == 0)
+    get_bool(x, st, "userns", &s->userns);
   else
     return false;
   return true;

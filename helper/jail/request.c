@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/timeouts.h"
 #include "jail/stats.h"
+#include "jail/seccomp.h"
 
 static void set_msg(struct uj_join_msg *msg, enum uj_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -81,6 +82,8 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
 {
   struct uj_resolved r;
   struct uj_err err;
+  struct sock_filter prog[UJ_MAX_FILTER];
+  uint32_t n_prog = 0;
   bool allow;
   int rc;
 
@@ -97,9 +100,14 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
     goto out;
   }
   allow = r.s && r.s->on_error == UJ_ONERR_ALLOW;
+  /* The filter first: it needs no jail, and a failure leaves nothing. */
+  if (rc == 0 && uj_seccomp_build(r.s, prog, UJ_MAX_FILTER, &n_prog, &err) < 0)
+    rc = -1;
   if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, fds, nfds, &err) == 0) {
     size_t n = 0;
     msg->on_error_allow = allow;
+    msg->n_filter = n_prog;
+    memcpy(msg->filter, prog, n_prog * sizeof *prog);
     if (uj_cgroup_open_current(UJ_CGROUP_ROOT, restore_pid, fds + *nfds, UJ_MAX_FDS - *nfds,
                                &n, &err) < 0) {
       syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, err.msg);

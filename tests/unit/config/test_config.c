@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "util/filterlist.h"
 
 #define P "/etc/security/userjail.conf"
 
@@ -669,6 +670,32 @@ static void test_number_at_end_of_text(void **state)
   uj_config_free(c);
 }
 
+/* seccomp, seccomp_allow and userns: defaults, per-rule overrides, and an
+ * allow-back name the filter does not refuse is an error (a typo must not
+ * look like a working exception). */
+static void test_seccomp_settings(void **state)
+{
+  struct uj_config *c = parse_ok("rules = ( { match = [ \"a\" ]; },\n"
+                                 "  { match = [ \"b\" ]; seccomp = false; },\n"
+                                 "  { match = [ \"c\" ]; seccomp_allow = [ \"keyctl\", \"TIOCSTI\" ]; userns = true; } );\n");
+  assert_true(c->defaults.seccomp);
+  assert_false(c->defaults.userns);
+  assert_int_equal(c->defaults.seccomp_allow, 0);
+  assert_true(c->rules[0].s.seccomp);
+  assert_false(c->rules[1].s.seccomp);
+  assert_true(c->rules[2].s.userns);
+  assert_int_equal(c->rules[2].s.seccomp_allow, (1u << uj_filter_index("keyctl")) | (1u << uj_filter_index("TIOCSTI")));
+  uj_config_free(c);
+
+  struct uj_diags d = parse_bad("seccomp = 1;\nuserns = \"no\";\nseccomp_allow = ( \"mount\", 3 );\n");
+  assert_int_equal(d.n, 4);
+  assert_string_equal(d.items[0], P ":1: seccomp must be true or false");
+  assert_string_equal(d.items[1], P ":2: userns must be true or false");
+  assert_non_null(strstr(d.items[2], P ":3: seccomp_allow: 'mount' is not refused by the filter"));
+  assert_non_null(strstr(d.items[3], P ":3: seccomp_allow: '(not a string)'"));
+  uj_diags_free(&d);
+}
+
 static char tmpdir[64]; /* short, so paths built from it always fit */
 
 static void write_file(const char *path, const char *text, mode_t mode, uid_t uid)
@@ -947,6 +974,7 @@ int main(void)
     cmocka_unit_test(test_fix_messages),
     cmocka_unit_test(test_policy_explain),  cmocka_unit_test(test_config_hash),
     cmocka_unit_test(test_lint),            cmocka_unit_test(test_number_at_end_of_text),
+    cmocka_unit_test(test_seccomp_settings),
   };
   return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
