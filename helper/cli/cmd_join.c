@@ -17,6 +17,7 @@
 
 #include "common/enter.h"
 #include "cli/cli.h"
+#include "cli/relay.h"
 #include "jail/request.h"
 
 /* The socket to the PAM module is fd 3 (see pam_module/client.c). */
@@ -94,6 +95,7 @@ int uj_cmd_run(int argc, char **argv)
   struct passwd *pw;
   int fds[UJ_MAX_FDS];
   size_t nfds = 0;
+  struct uj_relay relay;
   int status = 0;
   pid_t pid;
 
@@ -132,22 +134,31 @@ int uj_cmd_run(int argc, char **argv)
     fprintf(stderr, "userjail run: %s: %s\n", user, err.msg);
     return 1;
   }
+  /* The command's stdio is a new pty or pipes, relayed by this process:
+   * never a descriptor of the admin's (see cli/relay.h). */
+  if (uj_relay_prepare(&relay, pw->pw_uid, pw->pw_gid, &err) < 0) {
+    fprintf(stderr, "userjail run: %s\n", err.msg);
+    uj_leave(&j);
+    return 1;
+  }
   pid = fork();
   if (pid < 0) {
     perror("userjail run: fork");
+    uj_relay_close(&relay);
     uj_leave(&j);
     return 1;
   }
   if (pid == 0) {
+    if (uj_relay_child(&relay, &err) < 0) {
+      fprintf(stderr, "userjail run: %s\n", err.msg);
+      _exit(126);
+    }
     /* Like sshd's session child: only stdio reaches the command. */
     syscall(SYS_close_range, 3, ~0U, 0);
     child_exec(pw, cmd);
   }
-  /* Like a login's session process: wait, then end the session. */
-  signal(SIGINT, SIG_IGN);
-  signal(SIGQUIT, SIG_IGN);
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-    ;
+  /* Like a login's session process: relay and wait, then end the session. */
+  status = uj_relay_run(&relay, pid);
   uj_leave(&j);
   if (WIFEXITED(status))
     return WEXITSTATUS(status);

@@ -4,6 +4,8 @@
 #   - the default seccomp filter (keyring, TIOCSTI/TIOCLINUX, kexec, modules,
 #     bpf, perf, userfaultfd, open_by_handle_at, new user namespaces), its
 #     per-rule switches, and that ordinary work still runs under it
+#   - `userjail run` from an admin's terminal: the command gets a new pty or
+#     pipes, never the admin's tty, and cannot type into the admin's shell
 source "$(dirname "$0")/lib.sh"
 uj_init
 uj_conf_basic
@@ -77,5 +79,119 @@ uj_conf_basic
 expect_gone "nothing left after the seccomp tests" "$U"
 out=$(uj_ssh "$U" 'echo next-login-ok' 2>&1)
 expect_eq "next login works" next-login-ok "$out"
+
+# --- userjail run from an admin's terminal (tmux gives the admin a real tty)
+T=(tmux -L "ujt-$UJ_TAG")
+UJ_CLEANUP_HOOKS+=("tmux -L ujt-$UJ_TAG kill-server")
+"${T[@]}" new-session -d -x 100 -y 30 "env PS1='$ ' bash --norc --noprofile"
+RUN="$UJ_HELPER run --config $UJ_CONF $U --"
+# tmux_run CMD DONE-FILE: type CMD at the admin's shell, wait for DONE-FILE
+tmux_run() {
+  rm -f "$2"
+  "${T[@]}" send-keys "$1; touch $2" Enter
+  wait_until 30 test -e "$2"
+}
+cat >"/home/$U/inject.py" <<'PY'
+import fcntl, sys, termios
+try:
+    for b in b"touch /tmp/ujt-pwned-TAG\n":
+        fcntl.ioctl(0, termios.TIOCSTI, bytes([b]))
+    print("inject: done")
+except OSError as e:
+    print("inject: refused:", e.strerror)
+PY
+sed -i "s/TAG/$UJ_TAG/" "/home/$U/inject.py"
+chown "$U" "/home/$U/inject.py"
+# fds.py FILE: what the process's fds 0-2 are, one per line, into FILE
+cat >"/home/$U/fds.py" <<'PY'
+import os, sys
+links = [os.readlink(f"/proc/self/fd/{i}") for i in range(3)]
+open(sys.argv[1], "w").write("\n".join(links) + "\n")
+PY
+chown "$U" "/home/$U/fds.py"
+PWNED=/tmp/ujt-pwned-$UJ_TAG
+UJ_CLEANUP_HOOKS+=("rm -f $PWNED")
+
+tmux_run "tty > $UJ_TMP/admin-tty; stty -g > $UJ_TMP/stty-before; $RUN sh -c 'python3 fds.py jail-fds; ps -o sess= -p \$\$ > jail-sess; ps -o sess= -p 1 >> jail-sess; exit 6' ; echo \$? > $UJ_TMP/rc; stty -g > $UJ_TMP/stty-after" "$UJ_TMP/done1"
+admin_tty=$(cat "$UJ_TMP/admin-tty")
+jail_fds=$(cat "/home/$U/jail-fds" 2>/dev/null)
+expect_match "run from a terminal: the admin has a pty (test precondition)" '^/dev/pts/[0-9]+$' "$admin_tty"
+n=$(grep -c '^/dev/pts/[0-9]*$' <<<"$jail_fds")
+expect_eq "run: the command's fds 0-2 are a pty" 3 "$n"
+if [ -n "$jail_fds" ] && ! grep -qx "$admin_tty" <<<"$jail_fds"; then
+  pass "run: the command's pty is not the admin's tty ($(head -1 <<<"$jail_fds") vs $admin_tty)"
+else fail "run: the command's pty is not the admin's tty" "admin $admin_tty" "$jail_fds"; fi
+sess=$(tr -s ' \n' ' ' <"/home/$U/jail-sess" 2>/dev/null)
+expect_match "run: the command leads a session of its own" '^ ?[0-9]+ [0-9]+ ?$' "$sess"
+expect_eq "run (pty): exit status passed through" 6 "$(cat "$UJ_TMP/rc")"
+check "run (pty): the admin's terminal settings are restored" cmp "$UJ_TMP/stty-before" "$UJ_TMP/stty-after"
+
+tmux_run "$RUN sh -c 'python3 inject.py > inject-out'" "$UJ_TMP/done2"
+sleep 1
+expect_match "run: TIOCSTI from the jail is refused (seccomp)" 'refused' "$(cat "/home/$U/inject-out" 2>/dev/null)"
+check "run: nothing typed into the admin's shell (seccomp)" test ! -e "$PWNED"
+# Without the filter's help: the pty alone must keep the input away from
+# the admin. The jailed sh reads back what was pushed, proving TIOCSTI
+# worked -- on its own terminal.
+uj_conf_basic 'seccomp_allow = [ "TIOCSTI" ];'
+tmux_run "$RUN sh -c 'python3 inject.py > inject-out; read -r line; echo \"got: \$line\" >> inject-out'" "$UJ_TMP/done3"
+tmux_run "$RUN sh -c 'python3 inject.py > inject-out2'" "$UJ_TMP/done4"
+sleep 1
+expect_match "run, TIOCSTI allowed: the input lands on the command's own pty" \
+  "got: touch $PWNED" "$(cat "/home/$U/inject-out" 2>/dev/null)"
+expect_match "run, TIOCSTI allowed: the ioctl itself succeeded" 'inject: done' "$(cat "/home/$U/inject-out2" 2>/dev/null)"
+check "run, TIOCSTI allowed: still nothing typed into the admin's shell" test ! -e "$PWNED"
+uj_conf_basic
+
+# ptrace: the root-side relay is outside the jail's pid namespace; the jail
+# init is root's
+cat >"/home/$U/ptrace.py" <<'PY'
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+# walk up: the topmost visible ancestor's parent (the root relay) is pid 0
+p = os.getpid()
+while True:
+    pp = int(open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1])
+    if pp == 0:
+        break
+    p = pp
+print("top", p, "parent", pp)
+roots = sorted(int(d) for d in os.listdir("/proc") if d.isdigit() and os.stat(f"/proc/{d}").st_uid == 0)
+print("rootprocs", " ".join(map(str, roots)))
+r = libc.ptrace(16, 1, 0, 0)
+print("attach1", r, os.strerror(ctypes.get_errno()))
+PY
+chown "$U" "/home/$U/ptrace.py"
+tmux_run "$RUN sh -c 'python3 ptrace.py > ptrace-out'" "$UJ_TMP/done5"
+out=$(cat "/home/$U/ptrace-out" 2>/dev/null)
+expect_match "run: the root relay is not visible in the jail (the command's parent is pid 0)" '^top [0-9]+ parent 0$' "$out"
+expect_match "run: no root process visible in the jail but its init" '^rootprocs 1$' "$out"
+expect_match "run: ptrace of the jail init fails" '^attach1 -1 ' "$out"
+
+# resize forwarding and exit status by signal
+rm -f "$UJ_TMP/done6"
+"${T[@]}" send-keys "$RUN sh -c 'stty size > size1; sleep 3; stty size > size2'; touch $UJ_TMP/done6" Enter
+wait_until 10 test -s "/home/$U/size1"
+"${T[@]}" resize-window -x 120 -y 40
+wait_until 30 test -e "$UJ_TMP/done6"
+expect_eq "run (pty): the initial window size is the admin's" "30 100" "$(cat "/home/$U/size1" 2>/dev/null)"
+expect_eq "run (pty): SIGWINCH is forwarded" "40 120" "$(cat "/home/$U/size2" 2>/dev/null)"
+
+# --- userjail run without a terminal: pipes, never a host fd
+out=$(printf 'line1\nline2\n' | timeout 30 $RUN sh -c 'cat; readlink /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2; echo err >&2; exit 4' 2>"$UJ_TMP/err")
+rc=$?
+expect_eq "run (pipes): exit status passed through" 4 "$rc"
+expect_eq "run (pipes): stdin data reaches the command" "line1 line2" "$(head -2 <<<"$out" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "run (pipes): fds 0-2 are pipes" 3 "$(grep -c '^pipe:' <<<"$out")"
+expect_eq "run (pipes): stderr is relayed to stderr" err "$(cat "$UJ_TMP/err")"
+# stdin a pipe but stdout the admin's terminal: still no tty fd inside
+tmux_run "echo x | $RUN python3 fds.py fd1" "$UJ_TMP/done8"
+expect_eq "run (stdin piped, stdout a terminal): the command's fds 0-2 are all pipes" 3 \
+  "$(grep -c '^pipe:' "/home/$U/fd1" 2>/dev/null)"
+out=$(head -c 300000 /dev/urandom | base64 -w0 | timeout 30 $RUN sh -c 'cat | wc -c')
+expect_eq "run (pipes): 400000 bytes through stdin arrive whole" 400000 "$out"
+expect_gone "run sessions leave nothing behind" "$U"
+out=$(uj_ssh "$U" 'echo next-login-ok' 2>&1)
+expect_eq "next login after the run attacks works" next-login-ok "$out"
 
 uj_summary
