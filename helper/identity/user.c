@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "util/text.h"
 
 #define MAX_GROUPS 65536
 #define MAX_ANSWER (1 << 20)
@@ -345,8 +346,9 @@ int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
   /* Any name the system's NSS knows (sssd's "user@domain" included) is
    * looked up; it never becomes a file name (state and cgroups use the
    * uid), and the hostname made from it is sanitized. Only refuse what
-   * could not be a real name or would garble a log line. */
-  if (!name[0] || strlen(name) > 256 || strpbrk(name, "/\n\r\t") || name[0] == '-')
+   * could not be a real name or would garble a log line: the same rule as
+   * config patterns (uj_valid_username). */
+  if (!uj_valid_username(name))
     return uj_err_set(err, EINVAL, "invalid user name");
   buf = malloc(MAX_ANSWER);
   if (!buf)

@@ -17,6 +17,12 @@
  * overlay mount fd (nosuid,nodev; redirect_dir/metacopy off). */
 int uj_image_overlay_mount(const struct uj_settings *s, uid_t uid, gid_t gid, struct uj_err *err);
 
+/* imagecheck.c: refuse an image a host user could change (see there):
+ * system trees root-owned and not group/other-writable, data trees (/var,
+ * /srv, ...) not other-writable unless sticky. `image` is a directory fd
+ * (O_PATH is fine); err names the offending path relative to the image. */
+int uj_image_check_tree(int image, struct uj_err *err);
+
 /* `userjail mkrootfs DIR --bin PROG...`; returns the exit status. */
 int uj_cmd_mkrootfs(int argc, char **argv);
 

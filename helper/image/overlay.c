@@ -100,6 +100,9 @@ static int open_image(int host, const char *path, struct uj_err *err)
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     return uj_err_set(err, 0, "rootfs image %s is writable by group or others (mode %04o)", path,
                       (unsigned) (st.st_mode & 07777));
+  /* ... and so must be everything in it the jail runs from */
+  if (uj_image_check_tree(fd, err) < 0)
+    return uj_err_prefix(err, "rootfs image %s", path);
   return steal_fd(&fd);
 }
 

@@ -212,11 +212,17 @@ bool uj_valid_username(const char *n)
   if (!n)
     return false;
   len = strlen(n);
-  if (len < 1 || len > 32 || n[0] == '-' || n[0] == '.')
+  /* The same rule as the helper's lookup (identity/user.c): any name NSS
+   * may hand out (sssd's "user@domain", "DOMAIN\\user") is a name; it never
+   * becomes a file name (state and cgroups use the uid). Refused: what
+   * cannot be a real name, or would garble a log line. */
+  if (len < 1 || len > 256 || n[0] == '-')
     return false;
-  for (size_t i = 0; i < len; i++)
-    if (!is_alnum(n[i]) && n[i] != '.' && n[i] != '_' && n[i] != '-')
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char) n[i];
+    if (c < 0x20 || c == 0x7f || c == '/')
       return false;
+  }
   return true;
 }
 

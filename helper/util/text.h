@@ -27,8 +27,9 @@ bool uj_path_is_clean(const char *p);
  * /sys, /dev and anything beneath them. */
 bool uj_path_is_dangerous(const char *p);
 
-/* A user name safe for use in messages and file names: [A-Za-z0-9._-],
- * not starting with '-' or '.', 1..32 chars. */
+/* A user or group name as NSS may hand it out ("alice", "alice@corp.example",
+ * "CORP\\alice"): 1..256 bytes, not starting with '-', no '/' and no control
+ * character. The same rule the helper applies before looking a user up. */
 bool uj_valid_username(const char *n);
 
 /* Parse "LOW-HIGH" (decimal uids, LOW <= HIGH). */

@@ -6,6 +6,9 @@
 #     per-rule switches, and that ordinary work still runs under it
 #   - `userjail run` from an admin's terminal: the command gets a new pty or
 #     pipes, never the admin's tty, and cannot type into the admin's shell
+#   - an image a host user could change (0777 /etc, group-writable /usr/bin)
+#     is refused with a clear message; NSS names like user@domain can be
+#     named in a rule
 source "$(dirname "$0")/lib.sh"
 uj_init
 uj_conf_basic
@@ -193,5 +196,51 @@ expect_eq "run (pipes): 400000 bytes through stdin arrive whole" 400000 "$out"
 expect_gone "run sessions leave nothing behind" "$U"
 out=$(uj_ssh "$U" 'echo next-login-ok' 2>&1)
 expect_eq "next login after the run attacks works" next-login-ok "$out"
+
+# --- image roots a host user could change are refused
+IMG=$UJ_TMP/img
+"$UJ_HELPER" mkrootfs "$IMG" --bin bash ls cat id >/dev/null 2>&1 || fail "mkrootfs for the image test"
+uj_conf_basic "rootfs = \"$IMG\";"
+out=$(uj_ssh "$U" 'id -un' 2>&1)
+expect_eq "image: a clean image serves the login" "$U" "$out"
+chmod 0777 "$IMG/etc"
+uj_syslog_mark
+out=$(uj_ssh "$U" 'echo INSIDE' 2>&1)
+rc=$?
+expect_ne "image with a 0777 /etc: login refused" 0 "$rc"
+expect_nomatch "image with a 0777 /etc: no shell ran" INSIDE "$out"
+if [ -n "$UJ_SYSLOG" ]; then
+  wait_until 3 grep -q "writable by others" <(uj_syslog_since)
+  expect_match "image with a 0777 /etc: syslog names /etc" "/etc is writable by others" "$(uj_syslog_since)"
+else skip "image with a 0777 /etc: syslog names /etc" "no syslog capture"; fi
+out=$(uj_run "$U" -- id -un 2>&1)
+expect_match "image with a 0777 /etc: run refused with the reason" \
+  "rootfs image $IMG: /etc is writable by others \\(mode 0777\\)" "$out"
+expect_gone "image refused: nothing left behind" "$U"
+chmod 0755 "$IMG/etc"
+chmod g+w "$IMG/usr/bin"
+out=$(uj_run "$U" -- id -un 2>&1)
+expect_match "image with a group-writable /usr/bin: run refused, naming it" "/usr/bin is writable by group" "$out"
+chmod g-w "$IMG/usr/bin"
+expect_gone "nothing left after the refused images" "$U"
+out=$(uj_ssh "$U" 'id -un' 2>&1)
+expect_eq "image fixed: the next login works" "$U" "$out"
+uj_conf_basic
+expect_gone "image sessions leave nothing behind" "$U"
+
+# --- NSS names such as user@domain (sssd) can be named in a rule
+D="ujt${UJ_TAG}@corp.example.u9"
+useradd -m -s /bin/bash "$D" && UJ_USERS+=("$D")
+install -d -m 0700 -o "$D" -g "$D" "/home/$D/.ssh"
+install -m 0600 -o "$D" -g "$D" "$UJ_TMP/client_key.pub" "/home/$D/.ssh/authorized_keys"
+uj_write_conf "rules = ( { match = [ \"$D\" ]; tmp_size = \"16M\"; } );"
+out=$("$UJ_HELPER" check-config "$UJ_CONF" 2>&1)
+expect_eq "check-config accepts a rule naming $D" 0 "$?"
+out=$(uj_ssh "$D" 'id -un; hostname; readlink /proc/self/ns/pid' 2>&1)
+expect_eq "user@domain: login runs as that user" "$D" "$(sed -n 1p <<<"$out")"
+expect_match "user@domain: the hostname is made valid" '^jail-ujt[0-9]+-corp\.example\.u9$' "$(sed -n 2p <<<"$out")"
+expect_ne "user@domain: the session is in a jail" "$(sed -n 3p <<<"$out")" "$(readlink /proc/self/ns/pid)"
+expect_gone "user@domain: nothing left behind" "$D"
+uj_conf_basic
 
 uj_summary

@@ -317,6 +317,15 @@ static void test_pattern_matches(void **state)
   const char *g[] = { "staff", "jailed" };
   struct uj_user u = user("alice", 1500, g, 2);
   assert_true(uj_pattern_matches("alice", &u));
+  /* NSS names as sssd gives them are names like any other */
+  struct uj_user d = u;
+  d.name = "alice@corp.example";
+  assert_true(uj_pattern_matches("alice@corp.example", &d));
+  assert_false(uj_pattern_matches("alice", &d));
+  struct uj_config *c = parse_ok("rules = ( { match = [ \"alice@corp.example\", \"@domain users@corp.example\" ]; } );\n");
+  assert_int_equal(c->rules[0].n_match, 2);
+  assert_non_null(uj_policy_for(c, &d));
+  uj_config_free(c);
   assert_false(uj_pattern_matches("alic", &u));
   assert_false(uj_pattern_matches("Alice", &u));
   assert_true(uj_pattern_matches("@staff", &u));
@@ -437,8 +446,12 @@ static void test_error_messages(void **state)
       P ":1: bad match pattern 'uid:x-y' (use NAME, @GROUP or uid:LOW-HIGH)" },
     { "rules = ( { match = [ \"uid:2000-1000\" ]; } );\n",
       P ":1: bad match pattern 'uid:2000-1000' (use NAME, @GROUP or uid:LOW-HIGH)" },
-    { "rules = ( { match = [ \"al ice\" ]; } );\n",
-      P ":1: bad match pattern 'al ice' (use NAME, @GROUP or uid:LOW-HIGH)" },
+    { "rules = ( { match = [ \"al/ice\" ]; } );\n",
+      P ":1: bad match pattern 'al/ice' (use NAME, @GROUP or uid:LOW-HIGH)" },
+    { "rules = ( { match = [ \"-alice\" ]; } );\n",
+      P ":1: bad match pattern '-alice' (use NAME, @GROUP or uid:LOW-HIGH)" },
+    { "rules = ( { match = [ \"al\\tice\" ]; } );\n",
+      P ":1: bad match pattern 'al\\x09ice' (use NAME, @GROUP or uid:LOW-HIGH)" },
     { "rules = ( { match = [ 5 ]; } );\n",
       P ":1: match patterns must be strings (use NAME, @GROUP or uid:LOW-HIGH)" },
     { "rules = (\n { match = [ ]; } );\n", P ":2: rule has an empty match list" },
