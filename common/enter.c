@@ -54,7 +54,7 @@ int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joi
 
   j->session_fd = -1;
   j->n_restore = 0;
-  if (nfds < 2 || nfds != 2 + ncg + nre || nre > UJ_MAX_FDS || msg->n_filter > UJ_MAX_FILTER) {
+  if (nfds < 2 || nfds != 2 + ncg + nre || nre > UJ_MAX_FDS) {
     close_all(fds, nfds);
     return uj_err_set(err, EPROTO, "malformed join message (%zu fds)", nfds);
   }
@@ -68,18 +68,6 @@ int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joi
       goto fail;
     }
   }
-  /* The session's seccomp filter (see helper/jail/seccomp.c), before
-   * setns: a failure here still unwinds cleanly. Everything this process
-   * forks from now on (sshd's user-side child, the shell) inherits it.
-   * TSYNC: a PAM module may have started threads; all get the filter. */
-  if (msg->n_filter) {
-    struct sock_fprog prog = { .len = (unsigned short) msg->n_filter,
-                               .filter = (struct sock_filter *) msg->filter };
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0) {
-      uj_err_set(err, errno ? errno : EBUSY, "install the seccomp filter");
-      goto fail;
-    }
-  }
   if (setns(pidfd, (int) msg->ns_flags) < 0) {
     uj_err_set(err, errno, "setns into the jail");
     goto fail;
@@ -89,11 +77,6 @@ int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joi
    * hold a capability. */
   for (int c = 0; c <= CAP_LAST_CAP; c++)
     prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
-  /* ... nor gain privileges through a setuid or file-capability binary,
-   * and nothing can remove the filter. (Set after setns: a session that
-   * continues unjailed after a failed setns keeps working sudo.) */
-  if (msg->n_filter)
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   j->session_fd = fds[0];
   fds[0] = -1;
   for (size_t i = 0; i < nre; i++) {
@@ -111,6 +94,29 @@ fail:
     }
   close_all(fds, nfds);
   return -1;
+}
+
+int uj_enter_filter(const struct uj_filter_msg *f, struct uj_err *err)
+{
+  struct sock_fprog prog;
+  long r;
+
+  if (f->magic != UJ_PROTO_MAGIC || f->n > UJ_MAX_FILTER)
+    return uj_err_set(err, EPROTO, "malformed seccomp filter message");
+  if (f->n == 0)
+    return 0;
+  /* Nothing executed from now on gains privileges (set-uid, file caps),
+   * and the filter cannot be dropped by exec'ing something privileged. */
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return uj_err_set(err, errno, "set no_new_privs");
+  prog.len = (unsigned short) f->n;
+  prog.filter = (struct sock_filter *) f->insns;
+  /* TSYNC: a PAM module may have started threads; all of them get it. A
+   * positive return is the id of a thread that could not be synced. */
+  r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
+  if (r != 0)
+    return uj_err_set(err, r < 0 ? errno : EBUSY, "install the seccomp filter");
+  return 0;
 }
 
 void uj_leave(struct uj_joined *j)

@@ -23,6 +23,12 @@ struct uj_joined {
 int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joined *j,
              struct uj_err *err);
 
+/* After uj_enter: set no_new_privs and install the session's seccomp filter
+ * (if f->n > 0) for this process and every thread of it; everything it
+ * forks inherits both, and neither can be undone. A failure means the
+ * caller must end the session (it is already in the jail's namespaces). */
+int uj_enter_filter(const struct uj_filter_msg *f, struct uj_err *err);
+
 /* End the session: move back to the original cgroups, close the session
  * connection (the jail's monitor counts it gone). */
 void uj_leave(struct uj_joined *j);

@@ -38,12 +38,17 @@ struct uj_join_msg {
   int32_t init_pid;       /* jail init pid as the host sees it (for display) */
   uint32_t on_error_allow;/* the rule's on_error: 1 = a failure to enter goes on unjailed */
   char msg[UJ_MSG_LEN];   /* reason for DENY/ALLOW */
-  /* Classic BPF seccomp program for the session (built by the helper with
-   * libseccomp, so neither sshd nor the monitor maps that library); 0 =
-   * none (the rule says seccomp = false). Installed with no_new_privs by
-   * uj_enter and inherited by everything the session forks. */
-  uint32_t n_filter;
-  struct sock_filter filter[UJ_MAX_FILTER];
+};
+
+/* helper -> module, right after a JAILED uj_join_msg: the session's seccomp
+ * filter as classic BPF (built by the helper with libseccomp, so sshd never
+ * maps that library); n = 0 when the rule says seccomp = false. A message
+ * of its own, built after the jail exists, so a jail's monitor (forked from
+ * the helper, memory benchmarked) never carries it. */
+struct uj_filter_msg {
+  uint32_t magic;
+  uint32_t n;
+  struct sock_filter insns[UJ_MAX_FILTER];
 };
 
 /* Monitor commands: the first byte a client writes on the jail socket. */

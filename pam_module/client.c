@@ -64,7 +64,7 @@ static void exec_helper(const struct uj_module_args *a, const char *user, int so
 }
 
 int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
-                  int *fds, size_t *nfds, struct uj_err *err)
+                  int *fds, size_t *nfds, struct uj_filter_msg *filter, struct uj_err *err)
 {
   int sv[2];
   pid_t pid;
@@ -92,6 +92,18 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
   close(sv[1]);
   setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   r = uj_recv_fds(sv[0], msg, sizeof *msg, fds, UJ_MAX_FDS, nfds, err);
+  filter->magic = 0;
+  filter->n = 0;
+  if (r == 0 && msg->magic == UJ_PROTO_MAGIC && msg->status == UJ_STATUS_JAILED) {
+    int extra[1];
+    size_t nextra = 0;
+    r = uj_recv_fds(sv[0], filter, sizeof *filter, extra, 0, &nextra, err);
+    if (r < 0) {
+      for (size_t i = 0; i < *nfds; i++)
+        close(fds[i]);
+      *nfds = 0;
+    }
+  }
   if (r < 0 && (err->code == EAGAIN || err->code == EWOULDBLOCK)) {
     kill(pid, SIGKILL);
     uj_err_set(err, ETIMEDOUT, "helper %s did not answer within %d s", a->helper,

@@ -46,6 +46,7 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
 {
   struct uj_module_args args;
   struct uj_join_msg msg;
+  struct uj_filter_msg *filter;
   struct uj_err err;
   struct uj_joined *j;
   const char *user = NULL;
@@ -69,8 +70,17 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
   }
 
   memset(&msg, 0, sizeof msg);
-  if (uj_run_helper(&args, user, &msg, fds, &nfds, &err) < 0)
+  filter = calloc(1, sizeof *filter);
+  if (!filter)
+    return deny(pamh, flags, user, "out of memory");
+  if (uj_run_helper(&args, user, &msg, fds, &nfds, filter, &err) < 0) {
+    free(filter);
     return deny(pamh, flags, user, err.msg); /* policy unknown: fail closed */
+  }
+  if (msg.status != UJ_STATUS_JAILED) {
+    free(filter);
+    filter = NULL;
+  }
 
   switch (msg.status) {
   case UJ_STATUS_IGNORE:
@@ -93,16 +103,29 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
   j = calloc(1, sizeof *j);
   if (!j) {
     close_many(fds, nfds);
+    free(filter);
     return deny(pamh, flags, user, "out of memory");
   }
   if (uj_enter(&msg, fds, nfds, j, &err) < 0) {
     free(j);
+    free(filter);
     if (msg.on_error_allow) {
       pam_syslog(pamh, LOG_WARNING, "session of %s continues UNJAILED: %s", user, err.msg);
       return PAM_IGNORE;
     }
     return deny(pamh, flags, user, err.msg);
   }
+  /* In the jail now: the seccomp filter for this process and all it forks
+   * (sshd's user-side child, the shell). If it cannot be installed the
+   * session ends: it is already inside, so on_error cannot let it go on
+   * unjailed, and a jailed session without its filter is not served. */
+  if (uj_enter_filter(filter, &err) < 0) {
+    free(filter);
+    uj_leave(j);
+    free(j);
+    return deny(pamh, flags, user, err.msg);
+  }
+  free(filter);
   if (pam_set_data(pamh, DATA_KEY, j, cleanup_joined) != PAM_SUCCESS) {
     uj_leave(j);
     free(j);

@@ -23,6 +23,7 @@
 #include "cli/pty.h"
 #include "common/enter.h"
 #include "jail/client.h"
+#include "jail/seccomp.h"
 
 /* Root without privileges: no capability in any set, none to be gained by
  * exec (bounding set already empty, inheritable and ambient cleared,
@@ -40,6 +41,24 @@ static int drop_all_caps(struct uj_err *err)
   }
   cap_free(none);
   return 0;
+}
+
+/* The default filter (seccomp on, nothing allowed back, no user
+ * namespaces) for this process and what it forks. */
+static int enter_filter(struct uj_err *err)
+{
+  const struct uj_settings strict = { .seccomp = true, .seccomp_allow = 0, .userns = false };
+  struct uj_filter_msg *f = calloc(1, sizeof *f);
+  int r;
+
+  if (!f)
+    return uj_err_set(err, ENOMEM, "seccomp filter");
+  f->magic = UJ_PROTO_MAGIC;
+  r = uj_seccomp_build(&strict, f->insns, UJ_MAX_FILTER, &f->n, err);
+  if (r == 0)
+    r = uj_enter_filter(f, err);
+  free(f);
+  return r;
 }
 
 static void child_main(struct uj_pty *pty, const struct passwd *pw, bool as_user, char **cmd)
@@ -150,6 +169,14 @@ int uj_cmd_enter(int argc, char **argv)
   nfds += nre;
   if (uj_enter(&msg, fds, nfds, &j, &err) < 0) {
     fprintf(stderr, "userjail enter: %s: %s\n", a.ops[0], err.msg);
+    return 1;
+  }
+  /* Every process in a jail runs under a seccomp filter; here the strict
+   * default one (no config is read: enter looks at the jail as it is), so
+   * neither root-without-capabilities nor the user gets more than a login. */
+  if (enter_filter(&err) < 0) {
+    fprintf(stderr, "userjail enter: %s\n", err.msg);
+    uj_leave(&j);
     return 1;
   }
   if (uj_pty_open(&pty, &err) < 0) {

@@ -27,6 +27,7 @@ int uj_cmd_session_open(int argc, char **argv)
 {
   const char *config = NULL, *user = NULL;
   struct uj_join_msg msg;
+  struct uj_filter_msg *filter = NULL;
   struct uj_err err;
   int fds[UJ_MAX_FDS];
   size_t nfds = 0;
@@ -45,8 +46,12 @@ int uj_cmd_session_open(int argc, char **argv)
   }
   if (chdir("/") < 0)
     return 1;
-  uj_request_jail(config, user, getppid(), &msg, fds, &nfds);
+  uj_request_jail(config, user, getppid(), &msg, fds, &nfds, &filter);
   rc = uj_send_fds(MODULE_FD, &msg, sizeof msg, fds, nfds, &err) < 0 ? 1 : 0;
+  /* A JAILED answer is followed by the session's seccomp filter. */
+  if (rc == 0 && filter && uj_send_fds(MODULE_FD, filter, sizeof *filter, NULL, 0, &err) < 0)
+    rc = 1;
+  free(filter);
   return rc;
 }
 
@@ -96,7 +101,8 @@ int uj_cmd_run(int argc, char **argv)
   int fds[UJ_MAX_FDS];
   size_t nfds = 0;
   struct uj_relay relay;
-  int status = 0;
+  struct uj_filter_msg *filter = NULL;
+  int status = 0, rc;
   pid_t pid;
 
   const struct uj_opt opts[] = { { "--config", true, &config, NULL }, { NULL } };
@@ -113,7 +119,7 @@ int uj_cmd_run(int argc, char **argv)
   cmd = a.rest;
   /* The jail first: its lookup is the bounded one (a slow directory is
    * refused there), and afterwards the user is in the NSS caches. */
-  uj_request_jail(config, user, getpid(), &msg, fds, &nfds);
+  uj_request_jail(config, user, getpid(), &msg, fds, &nfds, &filter);
   switch (msg.status) {
   case UJ_STATUS_JAILED:
     break;
@@ -132,6 +138,16 @@ int uj_cmd_run(int argc, char **argv)
   }
   if (uj_enter(&msg, fds, nfds, &j, &err) < 0) {
     fprintf(stderr, "userjail run: %s: %s\n", user, err.msg);
+    free(filter);
+    return 1;
+  }
+  /* This process is the session process, as sshd's [priv] is for a login:
+   * the filter applies to it and to the command it forks. */
+  rc = uj_enter_filter(filter, &err);
+  free(filter);
+  if (rc < 0) {
+    fprintf(stderr, "userjail run: %s: %s\n", user, err.msg);
+    uj_leave(&j);
     return 1;
   }
   /* The command's stdio is a new pty or pipes, relayed by this process:

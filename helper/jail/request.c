@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -78,17 +79,17 @@ void uj_resolved_free(struct uj_resolved *r)
 }
 
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
-                     struct uj_join_msg *msg, int *fds, size_t *nfds)
+                     struct uj_join_msg *msg, int *fds, size_t *nfds,
+                     struct uj_filter_msg **filter)
 {
   struct uj_resolved r;
   struct uj_err err;
-  struct sock_filter prog[UJ_MAX_FILTER];
-  uint32_t n_prog = 0;
   bool allow;
   int rc;
 
   memset(msg, 0, sizeof *msg);
   msg->magic = UJ_PROTO_MAGIC;
+  *filter = NULL;
   *nfds = 0;
   uj_err_clear(&err);
 
@@ -100,14 +101,26 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
     goto out;
   }
   allow = r.s && r.s->on_error == UJ_ONERR_ALLOW;
-  /* The filter first: it needs no jail, and a failure leaves nothing. */
-  if (rc == 0 && uj_seccomp_build(r.s, prog, UJ_MAX_FILTER, &n_prog, &err) < 0)
-    rc = -1;
   if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, fds, nfds, &err) == 0) {
     size_t n = 0;
+    /* After the join: libseccomp is dlopen()ed by this process only once
+     * the monitor has been forked off. On failure the session is given
+     * back (closing its connection ends it at the monitor). */
+    struct uj_filter_msg *f = calloc(1, sizeof *f);
+    if (!f)
+      uj_err_set(&err, ENOMEM, "seccomp filter");
+    if (!f || uj_seccomp_build(r.s, f->insns, UJ_MAX_FILTER, &f->n, &err) < 0) {
+      free(f);
+      for (size_t i = 0; i < *nfds; i++)
+        close(fds[i]);
+      *nfds = 0;
+      memset(msg, 0, sizeof *msg);
+      msg->magic = UJ_PROTO_MAGIC;
+      goto failed;
+    }
+    f->magic = UJ_PROTO_MAGIC;
+    *filter = f;
     msg->on_error_allow = allow;
-    msg->n_filter = n_prog;
-    memcpy(msg->filter, prog, n_prog * sizeof *prog);
     if (uj_cgroup_open_current(UJ_CGROUP_ROOT, restore_pid, fds + *nfds, UJ_MAX_FDS - *nfds,
                                &n, &err) < 0) {
       syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, err.msg);
@@ -118,6 +131,7 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
     syslog(LOG_INFO, "session of %s joins its jail (init pid %d)", user, msg->init_pid);
     goto out;
   }
+failed:
   /* Only a failure under a rule can be allowed; an unusable config or an
    * unknown user is always refused. */
   set_msg(msg, allow ? UJ_STATUS_ALLOW : UJ_STATUS_DENY, "%s", err.msg);

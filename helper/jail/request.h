@@ -33,7 +33,13 @@ void uj_resolved_free(struct uj_resolved *r);
  * reason in msg->msg) and logs failures to syslog. `restore_pid` is the
  * session process that will enter: the session ends when it exits, and the
  * cgroups it is in now are opened so it can move back at logout. */
+/* *filter: with JAILED, the session's seccomp filter (malloc'd, the caller
+ * frees it), else NULL. It is built after the jail exists, so the monitor
+ * forked on the way never holds libseccomp's traces; one that cannot be
+ * built gives the session back and answers DENY or ALLOW like any other
+ * jail failure. */
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
-                     struct uj_join_msg *msg, int *fds, size_t *nfds);
+                     struct uj_join_msg *msg, int *fds, size_t *nfds,
+                     struct uj_filter_msg **filter);
 
 #endif
