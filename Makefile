@@ -124,8 +124,8 @@ FUZZ_CC     ?= clang
 FUZZ_CFLAGS  = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all -fno-omit-frame-pointer \
                $(PKG_CFLAGS) -I. -Ihelper -D_GNU_SOURCE
-FUZZ_SRC     = tests/fuzz/fuzz_config.c $(wildcard helper/config/*.c) helper/util/text.c common/err.c
-FUZZ_RUNS   ?= 20000
+FUZZ_SRC     = tests/fuzz/fuzz_config.c $(wildcard helper/config/*.c) $(wildcard helper/util/*.c) common/err.c
+FUZZ_RUNS   ?= 10000
 FUZZ_TIME   ?= 600
 
 $(B)/fuzz/fuzz_config: $(FUZZ_SRC) $(wildcard helper/config/*.h) $(wildcard common/*.h)
