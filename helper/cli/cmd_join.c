@@ -17,6 +17,7 @@
 
 #include "common/enter.h"
 #include "cli/cli.h"
+#include "cli/pty.h"
 #include "cli/relay.h"
 #include "jail/request.h"
 
@@ -90,6 +91,68 @@ static void child_exec(const struct passwd *pw, char **cmd)
   _exit(127);
 }
 
+/* A terminal on stdin: the command on a new pty (cli/pty.c), its own
+ * session with the pty as controlling terminal, owned by the user as a
+ * login's is; our terminal raw meanwhile. Returns the wait status, or -1. */
+static int run_on_pty(const struct passwd *pw, char **cmd, struct uj_err *err)
+{
+  struct uj_pty pty;
+  pid_t pid;
+
+  if (uj_pty_open(&pty, err) < 0)
+    return -1;
+  pid = fork(); /* the child is in the jail's pid namespace */
+  if (pid < 0) {
+    close(pty.master);
+    close(pty.slave);
+    return uj_err_set(err, errno, "fork");
+  }
+  if (pid == 0) {
+    struct group *tty = getgrnam("tty");
+    struct uj_err e;
+    if (fchown(pty.slave, pw->pw_uid, tty ? tty->gr_gid : pw->pw_gid) < 0 ||
+        fchmod(pty.slave, 0620) < 0) {
+      /* cosmetic: the command has the fds either way */
+    }
+    if (uj_pty_child_setup(&pty, &e) < 0) {
+      fprintf(stderr, "userjail run: %s\n", e.msg);
+      _exit(126);
+    }
+    child_exec(pw, cmd);
+  }
+  /* The terminal is raw: ^C and ^\ reach the command through its pty. */
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  signal(SIGTSTP, SIG_IGN);
+  return uj_pty_relay(&pty, pid);
+}
+
+/* No terminal: three pipes (cli/relay.c). Returns the wait status, or -1. */
+static int run_on_pipes(const struct passwd *pw, char **cmd, struct uj_err *err)
+{
+  struct uj_pipes pipes;
+  pid_t pid;
+
+  if (uj_pipes_prepare(&pipes, err) < 0)
+    return -1;
+  pid = fork();
+  if (pid < 0) {
+    uj_pipes_close(&pipes);
+    return uj_err_set(err, errno, "fork");
+  }
+  if (pid == 0) {
+    struct uj_err e;
+    if (uj_pipes_child(&pipes, &e) < 0) {
+      fprintf(stderr, "userjail run: %s\n", e.msg);
+      _exit(126);
+    }
+    /* Like sshd's session child: only stdio reaches the command. */
+    syscall(SYS_close_range, 3, ~0U, 0);
+    child_exec(pw, cmd);
+  }
+  return uj_pipes_run(&pipes, pid);
+}
+
 int uj_cmd_run(int argc, char **argv)
 {
   const char *config = NULL, *user = NULL;
@@ -100,10 +163,8 @@ int uj_cmd_run(int argc, char **argv)
   struct passwd *pw;
   int fds[UJ_MAX_FDS];
   size_t nfds = 0;
-  struct uj_relay relay;
   struct uj_filter_msg *filter = NULL;
   int status = 0, rc;
-  pid_t pid;
 
   const struct uj_opt opts[] = { { "--config", true, &config, NULL }, { NULL } };
   struct uj_args a;
@@ -150,31 +211,17 @@ int uj_cmd_run(int argc, char **argv)
     uj_leave(&j);
     return 1;
   }
-  /* The command's stdio is a new pty or pipes, relayed by this process:
-   * never a descriptor of the admin's (see cli/relay.h). */
-  if (uj_relay_prepare(&relay, pw->pw_uid, pw->pw_gid, &err) < 0) {
+  /* The command's stdio is a pty of its own (stdin a terminal) or pipes,
+   * relayed by this process: never a descriptor of the caller's. */
+  if (isatty(STDIN_FILENO))
+    status = run_on_pty(pw, cmd, &err);
+  else
+    status = run_on_pipes(pw, cmd, &err);
+  if (status < 0) {
     fprintf(stderr, "userjail run: %s\n", err.msg);
     uj_leave(&j);
     return 1;
   }
-  pid = fork();
-  if (pid < 0) {
-    perror("userjail run: fork");
-    uj_relay_close(&relay);
-    uj_leave(&j);
-    return 1;
-  }
-  if (pid == 0) {
-    if (uj_relay_child(&relay, &err) < 0) {
-      fprintf(stderr, "userjail run: %s\n", err.msg);
-      _exit(126);
-    }
-    /* Like sshd's session child: only stdio reaches the command. */
-    syscall(SYS_close_range, 3, ~0U, 0);
-    child_exec(pw, cmd);
-  }
-  /* Like a login's session process: relay and wait, then end the session. */
-  status = uj_relay_run(&relay, pid);
   uj_leave(&j);
   if (WIFEXITED(status))
     return WEXITSTATUS(status);

@@ -1,23 +1,17 @@
-/* The stdio relay of `userjail run` (see relay.h for why). */
+/* The pipe relay of `userjail run` (see relay.h for why). */
 #include "cli/relay.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef TIOCGPTPEER
-#define TIOCGPTPEER _IO('T', 0x41)
-#endif
-
-static const int relayed_signals[] = { SIGCHLD, SIGWINCH, SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+static const int relayed_signals[] = { SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGHUP };
 
 static void close_fd(int *fd)
 {
@@ -34,55 +28,18 @@ static void set_nonblock(int fd)
     fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-void uj_relay_close(struct uj_relay *r)
+void uj_pipes_close(struct uj_pipes *r)
 {
-  close_fd(&r->master);
   close_fd(&r->in_w);
   close_fd(&r->out_r);
   close_fd(&r->err_r);
-  for (int i = 0; i < 3; i++) {
-    /* in pty mode all three are the same slave fd */
-    for (int k = i + 1; k < 3; k++)
-      if (r->child[k] == r->child[i])
-        r->child[k] = -1;
+  for (int i = 0; i < 3; i++)
     close_fd(&r->child[i]);
-  }
   close_fd(&r->sigfd);
   sigprocmask(SIG_SETMASK, &r->oldmask, NULL);
 }
 
-static int prepare_pty(struct uj_relay *r, uid_t uid, gid_t gid, struct uj_err *err)
-{
-  struct winsize ws;
-  struct group *tty;
-  int slave;
-
-  r->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (r->master < 0)
-    return uj_err_set(err, errno, "open a pty");
-  if (unlockpt(r->master) < 0)
-    return uj_err_set(err, errno, "unlock the pty");
-  /* TIOCGPTPEER opens the slave through the master, no path lookup. */
-  slave = ioctl(r->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0)
-    return uj_err_set(err, errno, "open the pty's terminal");
-  r->child[0] = r->child[1] = r->child[2] = slave;
-  /* The user's own terminal, as sshd sets up a login's: owner the user,
-   * group tty, no access for others (write(1) and wall go through tty). */
-  tty = getgrnam("tty");
-  if (fchown(slave, uid, tty ? tty->gr_gid : gid) < 0 ||
-      fchmod(slave, tty ? 0620 : 0600) < 0)
-    return uj_err_set(err, errno, "give the pty to the user");
-  /* Same line settings and size as the admin's terminal. */
-  if (tcgetattr(STDIN_FILENO, &r->saved) == 0)
-    tcsetattr(slave, TCSANOW, &r->saved);
-  if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-    ioctl(slave, TIOCSWINSZ, &ws);
-  set_nonblock(r->master);
-  return 0;
-}
-
-static int prepare_pipes(struct uj_relay *r, struct uj_err *err)
+static int prepare_pipes(struct uj_pipes *r, struct uj_err *err)
 {
   int in[2], out[2], er[2];
 
@@ -104,13 +61,13 @@ static int prepare_pipes(struct uj_relay *r, struct uj_err *err)
   return 0;
 }
 
-int uj_relay_prepare(struct uj_relay *r, uid_t uid, gid_t gid, struct uj_err *err)
+int uj_pipes_prepare(struct uj_pipes *r, struct uj_err *err)
 {
   sigset_t set;
   int ret;
 
   memset(r, 0, sizeof *r);
-  r->master = r->in_w = r->out_r = r->err_r = r->sigfd = -1;
+  r->in_w = r->out_r = r->err_r = r->sigfd = -1;
   r->child[0] = r->child[1] = r->child[2] = -1;
   sigemptyset(&set);
   for (size_t i = 0; i < sizeof relayed_signals / sizeof relayed_signals[0]; i++)
@@ -121,15 +78,14 @@ int uj_relay_prepare(struct uj_relay *r, uid_t uid, gid_t gid, struct uj_err *er
   if (r->sigfd < 0) {
     ret = uj_err_set(err, errno, "signalfd");
   } else {
-    r->pty = isatty(STDIN_FILENO);
-    ret = r->pty ? prepare_pty(r, uid, gid, err) : prepare_pipes(r, err);
+    ret = prepare_pipes(r, err);
   }
   if (ret < 0)
-    uj_relay_close(r);
+    uj_pipes_close(r);
   return ret;
 }
 
-int uj_relay_child(struct uj_relay *r, struct uj_err *err)
+int uj_pipes_child(struct uj_pipes *r, struct uj_err *err)
 {
   for (size_t i = 0; i < sizeof relayed_signals / sizeof relayed_signals[0]; i++)
     signal(relayed_signals[i], SIG_DFL);
@@ -139,8 +95,6 @@ int uj_relay_child(struct uj_relay *r, struct uj_err *err)
    * signal sent to the admin's process group reaches it by accident. */
   if (setsid() < 0)
     return uj_err_set(err, errno, "setsid");
-  if (r->pty && ioctl(r->child[0], TIOCSCTTY, 0) < 0)
-    return uj_err_set(err, errno, "make the pty the controlling terminal");
   for (int i = 0; i < 3; i++)
     if (dup2(r->child[i], i) < 0)
       return uj_err_set(err, errno, "dup2");
@@ -156,7 +110,7 @@ struct chan {
   char buf[8192];
 };
 
-static void chan_end(struct chan *c, struct uj_relay *r)
+static void chan_end(struct chan *c, struct uj_pipes *r)
 {
   c->done = true;
   c->len = c->off = 0;
@@ -165,7 +119,7 @@ static void chan_end(struct chan *c, struct uj_relay *r)
     close_fd(&r->in_w);
 }
 
-static void chan_read(struct chan *c, struct uj_relay *r)
+static void chan_read(struct chan *c, struct uj_pipes *r)
 {
   ssize_t n = read(c->src, c->buf, sizeof c->buf);
 
@@ -173,11 +127,11 @@ static void chan_read(struct chan *c, struct uj_relay *r)
     c->len = (size_t) n;
     c->off = 0;
   } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-    chan_end(c, r); /* EOF; EIO on a pty master: every slave closed */
+    chan_end(c, r); /* EOF */
   }
 }
 
-static void chan_write(struct chan *c, struct uj_relay *r)
+static void chan_write(struct chan *c, struct uj_pipes *r)
 {
   ssize_t n = write(c->dst, c->buf + c->off, c->len - c->off);
 
@@ -193,8 +147,8 @@ static void chan_write(struct chan *c, struct uj_relay *r)
   }
 }
 
-/* A signal for us: the child's exit, a resize, or one to pass on. */
-static void on_signal(struct uj_relay *r, pid_t pid, bool *exited, int *status)
+/* A signal for us: the child's exit, or one to pass on. */
+static void on_signal(struct uj_pipes *r, pid_t pid, bool *exited, int *status)
 {
   struct signalfd_siginfo si;
 
@@ -202,10 +156,6 @@ static void on_signal(struct uj_relay *r, pid_t pid, bool *exited, int *status)
     if (si.ssi_signo == SIGCHLD) {
       if (!*exited && waitpid(pid, status, WNOHANG) == pid)
         *exited = true;
-    } else if (si.ssi_signo == SIGWINCH) {
-      struct winsize ws;
-      if (r->pty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-        ioctl(r->master, TIOCSWINSZ, &ws);
     } else if (!*exited) {
       /* the command leads its own process group (setsid) */
       if (kill(-pid, (int) si.ssi_signo) < 0)
@@ -214,34 +164,20 @@ static void on_signal(struct uj_relay *r, pid_t pid, bool *exited, int *status)
   }
 }
 
-int uj_relay_run(struct uj_relay *r, pid_t pid)
+int uj_pipes_run(struct uj_pipes *r, pid_t pid)
 {
   struct chan ch[3];
   size_t nch = 0;
   bool exited = false;
   int status = 0;
 
-  for (int i = 0; i < 3; i++) {
-    for (int k = i + 1; k < 3; k++)
-      if (r->child[k] == r->child[i])
-        r->child[k] = -1;
+  for (int i = 0; i < 3; i++)
     close_fd(&r->child[i]);
-  }
   signal(SIGPIPE, SIG_IGN);
   memset(ch, 0, sizeof ch);
-  if (r->pty) {
-    struct termios raw = r->saved;
-    cfmakeraw(&raw);
-    /* keys go to the command's terminal unchanged; ^C is its business */
-    if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
-      r->raw = true;
-    ch[nch++] = (struct chan){ .src = STDIN_FILENO, .dst = r->master, .input = true };
-    ch[nch++] = (struct chan){ .src = r->master, .dst = STDOUT_FILENO };
-  } else {
-    ch[nch++] = (struct chan){ .src = STDIN_FILENO, .dst = r->in_w, .input = true };
-    ch[nch++] = (struct chan){ .src = r->out_r, .dst = STDOUT_FILENO };
-    ch[nch++] = (struct chan){ .src = r->err_r, .dst = STDERR_FILENO };
-  }
+  ch[nch++] = (struct chan){ .src = STDIN_FILENO, .dst = r->in_w, .input = true };
+  ch[nch++] = (struct chan){ .src = r->out_r, .dst = STDOUT_FILENO };
+  ch[nch++] = (struct chan){ .src = r->err_r, .dst = STDERR_FILENO };
 
   for (;;) {
     struct pollfd pfd[4];
@@ -267,8 +203,8 @@ int uj_relay_run(struct uj_relay *r, pid_t pid)
     if (exited && outputs_done)
       break;
     /* Once the command has exited, take what its output holds now and
-     * stop: a background process keeping the pty or a pipe open must not
-     * keep the admin waiting. */
+     * stop: a background process keeping a pipe open must not keep the
+     * admin waiting. */
     n = poll(pfd, np, exited ? 0 : -1);
     if (n < 0 && errno != EINTR)
       break;
@@ -288,9 +224,6 @@ int uj_relay_run(struct uj_relay *r, pid_t pid)
   if (!exited)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
       ;
-  if (r->raw)
-    tcsetattr(STDIN_FILENO, TCSADRAIN, &r->saved);
-  r->raw = false;
-  uj_relay_close(r);
+  uj_pipes_close(r);
   return status;
 }

@@ -54,6 +54,18 @@ uj_scp "/home/$U/up.bin" "$U@127.0.0.1:scp.bin" >/dev/null 2>&1
 check "scp works under the filter" cmp "$UJ_TMP/up.bin" "/home/$U/scp.bin"
 out=$(uj_run "$U" -- ./probe 2>&1)
 expect_eq "userjail run: keyctl refused too" EPERM "$(field keyctl "$out")"
+# userjail enter (into the live jail, as the user and as capability-less root)
+uj_run_bg "$U" -- sleep 30
+holder=$UJ_BG_PID
+wait_until 10 test -n "$(uj_list_field "$U" init_pid)"
+out=$(timeout 30 "$UJ_HELPER" enter --user "$U" -- "/home/$U/probe" </dev/null 2>&1 | tr -d '\r')
+expect_eq "userjail enter --user: keyctl refused" EPERM "$(field keyctl "$out")"
+expect_eq "userjail enter --user: TIOCSTI refused" EPERM "$(field TIOCSTI_FD0 "$out")"
+out=$(timeout 30 "$UJ_HELPER" enter "$U" -- "/home/$U/probe" </dev/null 2>&1 | tr -d '\r')
+expect_eq "userjail enter (root, no caps): keyctl refused (root's keyring)" EPERM "$(field keyctl "$out")"
+expect_eq "userjail enter (root, no caps): unshare -U refused" EPERM "$(field unshare_user "$out")"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
 expect_gone "seccomp sessions leave nothing behind" "$U"
 
 # --- the switches: each proves the EPERMs above were the filter's
