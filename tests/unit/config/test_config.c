@@ -707,6 +707,7 @@ static void test_seccomp_settings(void **state)
   assert_non_null(strstr(d.items[2], P ":3: seccomp_allow: 'mount' is not refused by the filter"));
   assert_non_null(strstr(d.items[3], P ":3: seccomp_allow: '(not a string)'"));
   uj_diags_free(&d);
+  expect_one("secomp = false;\n", P ":1: unknown key 'secomp' (did you mean 'seccomp'?)");
 }
 
 static char tmpdir[64]; /* short, so paths built from it always fit */
