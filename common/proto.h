@@ -12,7 +12,10 @@
 
 #include "common/err.h"
 
-#define UJ_PROTO_MAGIC 0x756a3032u /* "uj02" */
+#define UJ_PROTO_MAGIC 0x756a3031u /* "uj01" */
+/* The seccomp filter message (module <-> helper only; monitors never see
+ * it, so a monitor started by an older helper still serves new ones). */
+#define UJ_FILTER_MAGIC 0x756a6631u /* "ujf1" */
 #define UJ_MAX_FDS 16
 #define UJ_MSG_LEN 512
 /* Instructions of the seccomp filter a session installs (the default one is

@@ -40,6 +40,7 @@ struct uj_settings {
   enum uj_network network;
   char *rootfs;              /* NULL = "host"; else absolute image directory */
   enum uj_upper upper;       /* for rootfs images */
+  uint64_t upper_size;       /* bytes; persistent upper in an ext4 image of this size, 0 = unbounded */
   struct uj_bind *binds;
   size_t n_binds;
   bool seccomp;              /* default filter on (default true) */

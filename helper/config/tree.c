@@ -52,7 +52,8 @@ static const char *shown(const char *v, char *buf, size_t len)
 #define SHOW(v) shown((v), (char[160]){ 0 }, 160)
 
 #define SETTING_KEYS "hostname", "tmp_size", "limits", "on_logout", "on_error", "network", \
-                     "rootfs", "upper", "binds", "seccomp", "seccomp_allow", "userns"
+                     "rootfs", "upper", "upper_size", "binds", "seccomp", "seccomp_allow", \
+                     "userns"
 static const char *const limit_keys[] = { "memory", "pids", "cpu" };
 static const char *const bind_keys[] = { "source", "destination", "mode", "optional" };
 static const char *const rule_keys[] = { "match", SETTING_KEYS };
@@ -518,6 +519,19 @@ static void parse_binds(struct pctx *x, config_setting_t *st, struct uj_settings
   s->n_binds = nb;
 }
 
+/* upper_size: "unlimited" (default) or a size of at least 16M (mke2fs and
+ * the journal need room). */
+static void parse_upper_size(struct pctx *x, config_setting_t *st, struct uj_settings *s)
+{
+  uint64_t v = s->upper_size;
+
+  get_size(x, st, "upper_size", true, &v);
+  if (v && v < (16u << 20))
+    cfg_diag(x, lineof(st), "upper_size must be at least 16M (or \"unlimited\")");
+  else
+    s->upper_size = v;
+}
+
 static void get_bool(struct pctx *x, config_setting_t *st, const char *key, bool *out)
 {
   if (config_setting_type(st) == CONFIG_TYPE_BOOL)
@@ -575,6 +589,8 @@ static bool parse_setting(struct pctx *x, config_setting_t *st, struct uj_settin
     GET_ENUM(x, st, "upper", upper_vals, s->upper);
   else if (strcmp(name, "binds") == 0)
     parse_binds(x, st, s);
+  else if (strcmp(name, "upper_size") == 0)
+    parse_upper_size(x, st, s);
   else if (strcmp(name, "seccomp") == 0)
     get_bool(x, st, "seccomp", &s->seccomp);
   else if (strcmp(name, "seccomp_allow") == 0)

@@ -5,6 +5,7 @@
 #ifndef UJ_IMAGE_H
 #define UJ_IMAGE_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -22,6 +23,11 @@ int uj_image_overlay_mount(const struct uj_settings *s, uid_t uid, gid_t gid, st
  * /srv, ...) not other-writable unless sticky. `image` is a directory fd
  * (O_PATH is fine); err names the offending path relative to the image. */
 int uj_image_check_tree(int image, struct uj_err *err);
+
+/* upperimg.c: for upper_size: mount (detached, nosuid,nodev) the ext4
+ * image USERDIR/upper.img of `size` bytes on a loop device that detaches
+ * itself when unmounted, making the file system at the first use. */
+int uj_upper_image_mount(int userdir, const char *user_path, uint64_t size, struct uj_err *err);
 
 /* `userjail mkrootfs DIR --bin PROG...`; returns the exit status. */
 int uj_cmd_mkrootfs(int argc, char **argv);

@@ -145,7 +145,8 @@ static int state_dir(int parent, const char *parent_path, const char *name, mode
  * reach the upper layer outside the jail (it holds files the user made
  * inside, with their modes: a path in from the host would let them be used
  * from the host too). */
-static int persistent_upper(int host, uid_t uid, int *upper, int *work, struct uj_err *err)
+static int persistent_upper(int host, uid_t uid, uint64_t size, int *mnt, int *upper, int *work,
+                            struct uj_err *err)
 {
   cleanup_close int parent = uj_open_beneath(host, STATE_PARENT, O_PATH | O_DIRECTORY, err);
   cleanup_close int state = -1;
@@ -163,6 +164,27 @@ static int persistent_upper(int host, uid_t uid, int *upper, int *work, struct u
   user = state_dir(state, state_path, uidname, 0700, true, err);
   if (user < 0)
     return -1;
+  /* upper_size: upper/ and work/ inside the user's ext4 image instead
+   * (*mnt, like an ephemeral tmpfs, stays open until the overlay exists) */
+  if (size) {
+    char img_path[160];
+    *mnt = uj_upper_image_mount(user, user_path, size, err);
+    if (*mnt < 0)
+      return uj_err_prefix(err, "persistent upper");
+    snprintf(img_path, sizeof img_path, "%s/upper.img", user_path);
+    close(user);
+    user = -1;
+    *upper = state_dir(*mnt, img_path, "upper", 0755, false, err);
+    if (*upper < 0)
+      return -1;
+    *work = state_dir(*mnt, img_path, "work", 0700, true, err);
+    if (*work < 0) {
+      close(*upper);
+      *upper = -1;
+      return -1;
+    }
+    return 0;
+  }
   *upper = state_dir(user, user_path, "upper", 0755, false, err);
   if (*upper < 0)
     return -1;
@@ -228,7 +250,8 @@ int uj_image_overlay_mount(const struct uj_settings *s, uid_t uid, gid_t gid, st
   lower = open_image(host, s->rootfs, err);
   if (lower < 0)
     return -1;
-  if ((s->upper == UJ_UPPER_PERSISTENT ? persistent_upper(host, uid, &upper, &work, err)
+  if ((s->upper == UJ_UPPER_PERSISTENT ? persistent_upper(host, uid, s->upper_size, &tmpfs, &upper,
+                                                          &work, err)
                                        : ephemeral_upper(s, &tmpfs, &upper, &work, err)) < 0)
     return -1;
   m = overlay_mount(lower, upper, work, err);

@@ -118,7 +118,7 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
       msg->magic = UJ_PROTO_MAGIC;
       goto failed;
     }
-    f->magic = UJ_PROTO_MAGIC;
+    f->magic = UJ_FILTER_MAGIC;
     *filter = f;
     msg->on_error_allow = allow;
     if (uj_cgroup_open_current(UJ_CGROUP_ROOT, restore_pid, fds + *nfds, UJ_MAX_FDS - *nfds,

@@ -237,6 +237,25 @@ chmod g-w "$IMG/usr/bin"
 expect_gone "nothing left after the refused images" "$U"
 out=$(uj_ssh "$U" 'id -un' 2>&1)
 expect_eq "image fixed: the next login works" "$U" "$out"
+# a persistent upper with upper_size: filling it fails at the bound, the
+# host's /var/lib is untouched, the loop device goes with the jail
+UPIMG=/var/lib/userjail/$(uj_uid "$U")/upper.img
+UJ_CLEANUP_HOOKS+=("rm -rf /var/lib/userjail/$(uj_uid "$U")")
+rm -rf "/var/lib/userjail/$(uj_uid "$U")"
+install -d -m 1777 "$IMG/data"
+uj_conf_basic "rootfs = \"$IMG\"; upper = \"persistent\"; upper_size = \"32M\";"
+out=$(uj_ssh "$U" 'echo keep > /data/small; cat /dev/zero 2>&1 >/data/big; echo "rc=$?"; ls /data' 2>&1)
+expect_match "upper_size: writing past the bound fails (no space)" 'No space left' "$out"
+expect_match "upper_size: ... the small file is there" '^small$' "$out"
+used=$(du -k "$UPIMG" 2>/dev/null | cut -f1)
+if [ -n "$used" ] && [ "$used" -le 33000 ]; then pass "upper_size: the image on the host stays within 32M (${used}K)"
+else fail "upper_size: the image on the host stays within 32M" "${used:-no image}K"; fi
+expect_gone "upper_size: nothing left behind" "$U"
+wait_until 5 test -z "$(losetup -j "$UPIMG" 2>/dev/null)"
+expect_eq "upper_size: no loop device left attached" "" "$(losetup -j "$UPIMG" 2>/dev/null)"
+out=$(uj_ssh "$U" ': > /data/big; cat /data/small' 2>&1)
+expect_eq "upper_size: the next login works and the upper persisted" keep "$out"
+expect_gone "upper_size: nothing left after the next login" "$U"
 uj_conf_basic
 expect_gone "image sessions leave nothing behind" "$U"
 
