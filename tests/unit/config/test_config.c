@@ -710,6 +710,23 @@ static void test_seccomp_settings(void **state)
   expect_one("secomp = false;\n", P ":1: unknown key 'secomp' (did you mean 'seccomp'?)");
 }
 
+/* upper_size: unbounded by default, a size of at least 16M, per rule. */
+static void test_upper_size(void **state)
+{
+  (void) state;
+  struct uj_config *c = parse_ok("upper = \"persistent\";\n"
+                                 "rules = ( { match = [ \"a\" ]; upper_size = \"2G\"; },\n"
+                                 "          { match = [ \"b\" ]; } );\n");
+  assert_int_equal(c->defaults.upper_size, 0);
+  assert_int_equal(c->rules[0].s.upper_size, 2ull << 30);
+  assert_int_equal(c->rules[1].s.upper_size, 0);
+  uj_config_free(c);
+  c = parse_ok("upper_size = \"unlimited\";\n");
+  assert_int_equal(c->defaults.upper_size, 0);
+  uj_config_free(c);
+  expect_one("upper_size = \"8M\";\n", P ":1: upper_size must be at least 16M (or \"unlimited\")");
+}
+
 static char tmpdir[64]; /* short, so paths built from it always fit */
 
 static void write_file(const char *path, const char *text, mode_t mode, uid_t uid)
@@ -988,7 +1005,7 @@ int main(void)
     cmocka_unit_test(test_fix_messages),
     cmocka_unit_test(test_policy_explain),  cmocka_unit_test(test_config_hash),
     cmocka_unit_test(test_lint),            cmocka_unit_test(test_number_at_end_of_text),
-    cmocka_unit_test(test_seccomp_settings),
+    cmocka_unit_test(test_seccomp_settings), cmocka_unit_test(test_upper_size),
   };
   return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
