@@ -106,6 +106,11 @@ install -m 0644 "$VMDIR/10-smoke.sh" "$R/tests/10-smoke.sh"
 if [ -n "${UJ_VM_EXTRA:-}" ]; then install -m 0644 $UJ_VM_EXTRA "$R/tests/"; fi
 if [ "$SMOKE_ONLY" != 1 ]; then
   copy_bin "$USERJAIL" /usr/sbin/userjail
+  # dlopen()ed (not in ldd's list) to build each session's seccomp filter
+  seccomp_lib=$(ldconfig -p | awk '/libseccomp\.so\.2 .*x86-64/ {print $NF; exit}')
+  [ -n "$seccomp_lib" ] || die "libseccomp.so.2 not found (apt-get install libseccomp2)"
+  mkdir -p "$R$(dirname "$seccomp_lib")"
+  cp -L "$seccomp_lib" "$R$seccomp_lib"
   install -m 0644 "$VMDIR/20-jail.sh" "$R/tests/20-jail.sh"
 fi
 
