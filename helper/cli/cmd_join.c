@@ -211,9 +211,12 @@ int uj_cmd_run(int argc, char **argv)
     uj_leave(&j);
     return 1;
   }
-  /* The command's stdio is a pty of its own (stdin a terminal) or pipes,
-   * relayed by this process: never a descriptor of the caller's. */
-  if (isatty(STDIN_FILENO))
+  /* The command's stdio is a pty of its own or pipes, relayed by this
+   * process: never a descriptor of the caller's. A pty only for an
+   * interactive use (stdin and stdout terminals): output being captured
+   * ($(userjail run ...), a pipe, a file) gets the command's bytes
+   * unchanged, without a terminal's \r\n. */
+  if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
     status = run_on_pty(pw, cmd, &err);
   else
     status = run_on_pipes(pw, cmd, &err);

@@ -203,6 +203,12 @@ expect_eq "run (pipes): stderr is relayed to stderr" err "$(cat "$UJ_TMP/err")"
 tmux_run "echo x | $RUN python3 fds.py fd1" "$UJ_TMP/done8"
 expect_eq "run (stdin piped, stdout a terminal): the command's fds 0-2 are all pipes" 3 \
   "$(grep -c '^pipe:' "/home/$U/fd1" 2>/dev/null)"
+# stdin a terminal but output captured: pipes too, the bytes unchanged (no \r)
+tmux_run "$RUN sh -c 'python3 fds.py fd3; printf \"a\\nb\\n\"' | od -c > $UJ_TMP/od-out" "$UJ_TMP/done9"
+expect_eq "run (stdin a terminal, output captured): the command's fds 0-2 are pipes" 3 \
+  "$(grep -c '^pipe:' "/home/$U/fd3" 2>/dev/null)"
+expect_nomatch "run (output captured): no \\r added" '\\r' "$(cat "$UJ_TMP/od-out")"
+expect_match "run (output captured): the bytes arrive" 'a +\\n +b +\\n' "$(cat "$UJ_TMP/od-out")"
 out=$(head -c 300000 /dev/urandom | base64 -w0 | timeout 30 $RUN sh -c 'cat | wc -c')
 expect_eq "run (pipes): 400000 bytes through stdin arrive whole" 400000 "$out"
 expect_gone "run sessions leave nothing behind" "$U"
