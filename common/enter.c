@@ -101,7 +101,7 @@ int uj_enter_filter(const struct uj_filter_msg *f, struct uj_err *err)
   struct sock_fprog prog;
   long r;
 
-  if (f->magic != UJ_FILTER_MAGIC || f->n > UJ_MAX_FILTER)
+  if (!f || f->magic != UJ_FILTER_MAGIC || f->n > UJ_MAX_FILTER)
     return uj_err_set(err, EPROTO, "malformed seccomp filter message");
   if (f->n == 0)
     return 0;

@@ -1,0 +1,151 @@
+/* Unit tests for helper/jail/seccomp.c and util/filterlist.c: the filter
+ * built from settings, installed (with uj_enter_filter, as a session does)
+ * in a forked child, refuses exactly what it should: the filtered calls
+ * answer EPERM (clone3 ENOSYS), everything else reaches the kernel, and the
+ * per-rule switches let their entries through. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/enter.h"
+#include "jail/seccomp.h"
+#include "util/filterlist.h"
+
+/* What each probe returns: 0 = reached the kernel, else the filter's errno. */
+enum probe { P_KEYCTL, P_ADD_KEY, P_TIOCSTI, P_TIOCSTI_HIGH, P_UNSHARE_USER, P_CLONE3, P_BPF,
+             P_GETPID, P_UNSHARE_UTS, P_NNP, N_PROBES };
+
+static int errno_of(long r)
+{
+  return r < 0 && (errno == EPERM || errno == ENOSYS) ? errno : 0;
+}
+
+static void run_probes(int *out)
+{
+  char c = 'x';
+  out[P_KEYCTL] = errno_of(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
+  out[P_ADD_KEY] = errno_of(syscall(SYS_add_key, "user", "ujt", "v", 1, KEY_SPEC_PROCESS_KEYRING));
+  /* fd -1: the kernel would say EBADF, so EPERM can only be the filter's */
+  out[P_TIOCSTI] = errno_of(syscall(SYS_ioctl, -1, TIOCSTI, &c));
+  out[P_TIOCSTI_HIGH] = errno_of(syscall(SYS_ioctl, -1, (unsigned long) TIOCSTI | (1UL << 32), &c));
+  /* flags with an invalid bit beside NEWUSER: the kernel says EINVAL */
+  out[P_UNSHARE_USER] = errno_of(syscall(SYS_unshare, CLONE_NEWUSER | 0x1UL));
+  out[P_CLONE3] = errno_of(syscall(SYS_clone3, NULL, 0));
+  out[P_BPF] = errno_of(syscall(SYS_bpf, -1, NULL, 0));
+  out[P_GETPID] = errno_of(syscall(SYS_getpid));
+  out[P_UNSHARE_UTS] = errno_of(syscall(SYS_unshare, CLONE_NEWUTS | 0x1UL));
+  out[P_NNP] = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+}
+
+/* Build the filter for s, install it in a child, run the probes there. */
+static void probe_with(const struct uj_settings *s, int *out)
+{
+  struct uj_filter_msg *f = calloc(1, sizeof *f);
+  struct uj_err err;
+  int p[2];
+  pid_t pid;
+
+  assert_non_null(f);
+  f->magic = UJ_FILTER_MAGIC;
+  assert_int_equal(uj_seccomp_build(s, f->insns, UJ_MAX_FILTER, &f->n, &err), 0);
+  assert_int_equal(pipe(p), 0);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int res[N_PROBES];
+    if (uj_enter_filter(f, &err) < 0)
+      _exit(1);
+    run_probes(res);
+    _exit(write(p[1], res, sizeof res) == (ssize_t) sizeof res ? 0 : 1);
+  }
+  close(p[1]);
+  assert_int_equal(read(p[0], out, sizeof(int) * N_PROBES), (ssize_t) (sizeof(int) * N_PROBES));
+  close(p[0]);
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  free(f);
+}
+
+static void test_default_filter(void **state)
+{
+  const struct uj_settings s = { .seccomp = true };
+  int r[N_PROBES];
+  (void) state;
+
+  probe_with(&s, r);
+  assert_int_equal(r[P_KEYCTL], EPERM);
+  assert_int_equal(r[P_ADD_KEY], EPERM);
+  assert_int_equal(r[P_TIOCSTI], EPERM);
+  assert_int_equal(r[P_TIOCSTI_HIGH], EPERM);
+  assert_int_equal(r[P_UNSHARE_USER], EPERM);
+  assert_int_equal(r[P_CLONE3], ENOSYS);
+  assert_int_equal(r[P_BPF], EPERM);
+  assert_int_equal(r[P_GETPID], 0);
+  assert_int_equal(r[P_UNSHARE_UTS], 0); /* EINVAL from the kernel, not the filter */
+  assert_int_equal(r[P_NNP], 1);
+}
+
+static void test_switches(void **state)
+{
+  struct uj_settings s = { .seccomp = true, .userns = true };
+  int r[N_PROBES];
+  (void) state;
+
+  s.seccomp_allow = (1u << uj_filter_index("keyctl")) | (1u << uj_filter_index("TIOCSTI"));
+  probe_with(&s, r);
+  assert_int_equal(r[P_KEYCTL], 0);
+  assert_int_equal(r[P_ADD_KEY], EPERM);
+  assert_int_equal(r[P_TIOCSTI], 0);
+  assert_int_equal(r[P_UNSHARE_USER], 0);
+  assert_int_equal(r[P_CLONE3], 0);
+  assert_int_equal(r[P_BPF], EPERM);
+
+  /* seccomp = false: no program at all */
+  struct uj_settings off = { .seccomp = false };
+  struct sock_filter prog[UJ_MAX_FILTER];
+  uint32_t n = 99;
+  struct uj_err err;
+  assert_int_equal(uj_seccomp_build(&off, prog, UJ_MAX_FILTER, &n, &err), 0);
+  assert_int_equal(n, 0);
+}
+
+static void test_filterlist(void **state)
+{
+  (void) state;
+  assert_true(uj_filter_n_entries <= 32);
+  assert_int_equal(uj_filter_index("keyctl"), 0);
+  assert_true(uj_filter_index("TIOCSTI") > 0);
+  assert_int_equal(uj_filter_index("mount"), -1);
+  assert_int_equal(uj_filter_index("KEYCTL"), -1);
+  for (size_t i = 0; i < uj_filter_n_entries; i++)
+    assert_int_equal(uj_filter_index(uj_filter_entries[i].name), (int) i);
+  /* a malformed message is refused before anything is installed */
+  struct uj_filter_msg bad = { .magic = 0, .n = 1 };
+  struct uj_err err;
+  assert_int_equal(uj_enter_filter(&bad, &err), -1);
+  assert_int_equal(uj_enter_filter(NULL, &err), -1);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_default_filter),
+    cmocka_unit_test(test_switches),
+    cmocka_unit_test(test_filterlist),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
