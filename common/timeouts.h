@@ -21,6 +21,8 @@
 #define UJ_TIMEOUT_CGROUP_UNDO_MS 2000
 /* systemd: waiting for the delegated cgroup to be populated (slow VMs). */
 #define UJ_TIMEOUT_DELEGATION_MS 10000
+/* network = "private": pasta must have set up the namespace by then. */
+#define UJ_TIMEOUT_PASTA_MS 10000
 /* `userjail stop` waits this long for the jail to end. */
 #define UJ_TIMEOUT_STOP_MS 15000
 

@@ -16,7 +16,10 @@
 
 enum uj_on_logout { UJ_LOGOUT_KILL = 0, UJ_LOGOUT_LINGER = 1 };
 enum uj_on_error { UJ_ONERR_DENY = 0, UJ_ONERR_ALLOW = 1 };
-enum uj_network { UJ_NET_HOST = 0, UJ_NET_NONE = 1 };
+enum uj_network { UJ_NET_HOST = 0, UJ_NET_NONE = 1, UJ_NET_PRIVATE = 2 };
+
+#define UJ_DEFAULT_PASTA "/usr/bin/pasta"
+#define UJ_MAX_HOST_PORTS 32
 enum uj_upper { UJ_UPPER_EPHEMERAL = 0, UJ_UPPER_PERSISTENT = 1 };
 
 struct uj_bind {
@@ -38,6 +41,11 @@ struct uj_settings {
   enum uj_on_logout on_logout;
   enum uj_on_error on_error;
   enum uj_network network;
+  /* network = "private": host loopback TCP ports the jail may reach on its
+   * own 127.0.0.1 (forwarded by pasta); nothing else of the host's loopback. */
+  uint16_t host_ports[UJ_MAX_HOST_PORTS];
+  size_t n_host_ports;
+  char *pasta;               /* absolute path of pasta(1), network = "private" */
   char *rootfs;              /* NULL = "host"; else absolute image directory */
   enum uj_upper upper;       /* for rootfs images */
   uint64_t upper_size;       /* bytes; persistent upper in an ext4 image of this size, 0 = unbounded */

@@ -96,6 +96,7 @@ static void settings_free(struct uj_settings *s)
 {
   free(s->hostname);
   free(s->rootfs);
+  free(s->pasta);
   binds_free(s->binds, s->n_binds);
   memset(s, 0, sizeof *s);
 }
@@ -116,19 +117,22 @@ static int settings_init(struct uj_settings *s)
   s->seccomp_allow = 0;
   s->userns = false;
   s->hostname = strdup("jail-%u");
-  return s->hostname ? 0 : -1;
+  s->pasta = strdup(UJ_DEFAULT_PASTA);
+  return s->hostname && s->pasta ? 0 : -1;
 }
 
 /* Rules own deep copies, so freeing never has to know who shares what. */
 static int settings_copy(struct uj_settings *d, const struct uj_settings *s)
 {
   *d = *s;
-  d->hostname = d->rootfs = NULL;
+  d->hostname = d->rootfs = d->pasta = NULL;
   d->binds = NULL;
   d->n_binds = 0;
   if (s->hostname && !(d->hostname = strdup(s->hostname)))
     goto oom;
   if (s->rootfs && !(d->rootfs = strdup(s->rootfs)))
+    goto oom;
+  if (s->pasta && !(d->pasta = strdup(s->pasta)))
     goto oom;
   if (s->n_binds) {
     d->binds = calloc(s->n_binds, sizeof *d->binds);
@@ -282,7 +286,9 @@ static const struct enum_val logout_vals[] = { { "kill", UJ_LOGOUT_KILL },
                                                { "linger", UJ_LOGOUT_LINGER } };
 static const struct enum_val onerr_vals[] = { { "deny", UJ_ONERR_DENY },
                                               { "allow", UJ_ONERR_ALLOW } };
-static const struct enum_val net_vals[] = { { "host", UJ_NET_HOST }, { "none", UJ_NET_NONE } };
+static const struct enum_val net_vals[] = { { "host", UJ_NET_HOST },
+                                            { "none", UJ_NET_NONE },
+                                            { "private", UJ_NET_PRIVATE } };
 static const struct enum_val upper_vals[] = { { "ephemeral", UJ_UPPER_EPHEMERAL },
                                               { "persistent", UJ_UPPER_PERSISTENT } };
 static const struct enum_val mode_vals[] = { { "ro", false }, { "rw", true } };
@@ -426,6 +432,59 @@ static void parse_limits(struct pctx *x, config_setting_t *st, struct uj_setting
       unknown_key(x, line, name, " in limits", limit_keys, NKEYS(limit_keys));
     }
   }
+}
+
+/* network_allow_host_ports = [ 5432, 6379 ]: always replaces the list. */
+static void parse_host_ports(struct pctx *x, config_setting_t *st, struct uj_settings *s)
+{
+  int t = config_setting_type(st), n = config_setting_length(st);
+  uint16_t ports[UJ_MAX_HOST_PORTS];
+  size_t np = 0;
+  bool bad = false;
+
+  if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+    cfg_diag(x, lineof(st), "network_allow_host_ports must be a list of TCP ports, e.g. [ 5432 ]");
+    return;
+  }
+  if (n > UJ_MAX_HOST_PORTS) {
+    cfg_diag(x, lineof(st), "network_allow_host_ports has %d ports (at most %d)", n,
+             UJ_MAX_HOST_PORTS);
+    return;
+  }
+  for (int i = 0; i < n; i++) {
+    config_setting_t *e = config_setting_get_elem(st, (unsigned) i);
+    long long v;
+    if (!is_int(e)) {
+      cfg_diag(x, lineof(e), "network_allow_host_ports entries must be port numbers (1-65535)");
+      bad = true;
+      continue;
+    }
+    v = config_setting_get_int64(e);
+    if (v < 1 || v > 65535) {
+      cfg_diag(x, lineof(e), "bad port '%lld' in network_allow_host_ports (1-65535)", v);
+      bad = true;
+      continue;
+    }
+    ports[np++] = (uint16_t) v;
+  }
+  if (bad)
+    return;
+  memcpy(s->host_ports, ports, np * sizeof ports[0]);
+  s->n_host_ports = np;
+}
+
+/* pasta is exec'd as root by the monitor: only an absolute, clean path. */
+static void parse_pasta(struct pctx *x, config_setting_t *st, struct uj_settings *s)
+{
+  const char *v = get_string(x, st, "pasta");
+
+  if (!v)
+    return;
+  if (!uj_path_is_clean(v) || strcmp(v, "/") == 0)
+    cfg_diag(x, lineof(st), "pasta '%s' must be an absolute path without '.', '..', '//' or a "
+             "trailing '/'", SHOW(v));
+  else
+    set_str(x, &s->pasta, v);
 }
 
 static void parse_bind_path(struct pctx *x, config_setting_t *st, const char *what, char **dst)
@@ -583,6 +642,10 @@ static bool parse_setting(struct pctx *x, config_setting_t *st, struct uj_settin
     GET_ENUM(x, st, "on_error", onerr_vals, s->on_error);
   else if (strcmp(name, "network") == 0)
     GET_ENUM(x, st, "network", net_vals, s->network);
+  else if (strcmp(name, "network_allow_host_ports") == 0)
+    parse_host_ports(x, st, s);
+  else if (strcmp(name, "pasta") == 0)
+    parse_pasta(x, st, s);
   else if (strcmp(name, "rootfs") == 0)
     parse_rootfs(x, st, s);
   else if (strcmp(name, "upper") == 0)

@@ -3,14 +3,11 @@
  * reaper each ended ssh session would leave a zombie behind. */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/capability.h>
 #include <unistd.h>
@@ -18,23 +15,6 @@
 #include "common/child.h"
 #include "common/cleanup.h"
 #include "jail/jail.h"
-
-int uj_loopback_up(struct uj_err *err)
-{
-  cleanup_close int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  struct ifreq ifr;
-
-  if (s < 0)
-    return uj_err_set(err, errno, "socket");
-  memset(&ifr, 0, sizeof ifr);
-  strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-    return uj_err_set(err, errno, "get lo flags");
-  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-    return uj_err_set(err, errno, "bring lo up");
-  return 0;
-}
 
 /* The init keeps uid 0 (so a jailed user cannot signal or ptrace it) but no
  * capability at all: it only waits. */
@@ -93,7 +73,7 @@ static void reap_forever(void)
   }
 }
 
-void uj_init_main(const struct uj_jail_spec *spec, int go_fd, int status_fd)
+void uj_init_main(const struct uj_jail_spec *spec, int netns_fd, int go_fd, int status_fd)
 {
   struct uj_err err;
   char c;
@@ -102,12 +82,20 @@ void uj_init_main(const struct uj_jail_spec *spec, int go_fd, int status_fd)
   if (read(go_fd, &c, 1) != 1)
     _exit(1);
   close(go_fd);
+  /* network = "private": the namespace pasta serves was made by the
+   * monitor (net.c); join it before anything else. */
+  if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0) {
+    uj_err_set(&err, errno, "join the jail's network namespace");
+    if ((status_fd = uj_child_fds(status_fd, false)) < 0)
+      _exit(1);
+    goto fail;
+  }
   /* The jail must hold nothing of the monitor's: its listening socket,
    * cgroup files, the creator's report pipe. Only the status pipe stays. */
   if ((status_fd = uj_child_fds(status_fd, false)) < 0)
     _exit(1);
   if (spec->ns_flags & CLONE_NEWNET) {
-    if (uj_loopback_up(&err) < 0)
+    if (uj_net_setup_inside(&err) < 0)
       goto fail;
   }
   if (uj_build_root(spec, &err) < 0)

@@ -11,6 +11,7 @@
 
 #include "common/err.h"
 #include "common/proto.h"
+#include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "jail/rundir.h"
 
@@ -43,15 +44,46 @@ int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err);
 
 
 /* init.c — the jail's PID 1, entered right after clone: waits for `go_fd`
- * (the monitor has put it in the cgroup), builds the root, reports "OK" or
- * the error on `status_fd`, then reaps every child until killed. */
-void uj_init_main(const struct uj_jail_spec *spec, int go_fd, int status_fd)
+ * (the monitor has put it in the cgroup), joins `netns_fd` when >= 0
+ * (network = "private"), builds the root, reports "OK" or the error on
+ * `status_fd`, then reaps every child until killed. */
+void uj_init_main(const struct uj_jail_spec *spec, int netns_fd, int go_fd, int status_fd)
     __attribute__((noreturn));
 
 /* init.c — name this process for ps (comm and command line). */
 void uj_set_proc_title(const char *title);
 
-/* init.c — network namespace of network = "none": bring loopback up. */
+/* net.c — the jail's network namespace and, for network = "private", the
+ * pasta(1) that connects it. Owned by the monitor; see net.c for why the
+ * namespace belongs to a user namespace of pasta's uid. */
+struct uj_net {
+  uid_t uid;          /* pasta runs as this (nobody); owner of the user namespace */
+  gid_t gid;
+  int userns_fd;      /* until pasta is up: the namespaces it joins */
+  int netns_fd;
+  pid_t starter;      /* the pasta we exec'd; exits once the network is set up */
+  int starter_pidfd;
+  int pid_memfd;      /* pasta writes its daemon's pid here */
+  int err_fd;         /* its stderr */
+  pid_t pasta_pid;    /* the daemon (our child: we are its subreaper) */
+  int pasta_pidfd;
+};
+void uj_net_init(struct uj_net *n);
+/* Create the user namespace (owned by pasta's uid) and the jail's network
+ * namespace in it; n->netns_fd is for the init to join. */
+int uj_net_create(struct uj_net *n, struct uj_err *err);
+/* Start pasta on those namespaces, in the user's cgroup; returns at once. */
+int uj_net_spawn(struct uj_net *n, const struct uj_jail_spec *spec, const struct uj_cgroup *cg,
+                 struct uj_err *err);
+/* Wait until pasta has set the network up (or failed: its message). */
+int uj_net_ready(struct uj_net *n, const struct uj_jail_spec *spec, struct uj_err *err);
+/* pasta exited on its own (its pidfd polled readable): reap it. */
+void uj_net_reap(struct uj_net *n);
+/* Kill pasta (at teardown or after a failed setup) and close everything. */
+void uj_net_stop(struct uj_net *n);
+/* In the init, inside its new network namespace: loopback up, and ping
+ * allowed to every group (net.ipv4.ping_group_range). */
+int uj_net_setup_inside(struct uj_err *err);
 int uj_loopback_up(struct uj_err *err);
 
 /* monitor.c — start a jail for spec: forks a detached monitor that creates the

@@ -53,6 +53,7 @@ struct session {
 struct monitor {
   const struct uj_jail_spec *spec;
   struct uj_cgroup cg;
+  struct uj_net net; /* network = "private": pasta */
   pid_t init_pid;
   int pidfd;
   int listen_fd;
@@ -108,10 +109,13 @@ static int listen_socket(uid_t uid, struct uj_err *err)
 
 static void trim_memory(void);
 
-/* Set up cgroup + init; on failure undo everything. */
+/* Set up cgroup + init (+ network namespace and pasta for network =
+ * "private"); on failure undo everything. */
 static int start_jail(struct monitor *m, struct uj_err *err)
 {
   const struct uj_jail_spec *spec = m->spec;
+  bool private_net = spec->s->network == UJ_NET_PRIVATE;
+  unsigned flags = spec->ns_flags;
   char name[32], status[UJ_ERR_MSG];
   int go[2] = { -1, -1 }, st[2] = { -1, -1 };
   pid_t pid;
@@ -119,6 +123,14 @@ static int start_jail(struct monitor *m, struct uj_err *err)
   snprintf(name, sizeof name, "%u", (unsigned) spec->uid);
   if (uj_cgroup_create(spec->cgroup_root, name, spec->s, &m->cg, err) < 0)
     return uj_err_prefix(err, "cgroup");
+  if (private_net) {
+    /* The init joins the namespace made for pasta instead of a new one. */
+    flags &= ~(unsigned) CLONE_NEWNET;
+    if (uj_net_create(&m->net, err) < 0) {
+      uj_err_prefix(err, "network");
+      goto undo;
+    }
+  }
   if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
     uj_err_set(err, errno, "pipe");
     goto undo;
@@ -126,7 +138,7 @@ static int start_jail(struct monitor *m, struct uj_err *err)
   /* Creating the cgroup went deep into the stack; drop those pages now so
    * the init does not start with a copy of them. */
   trim_memory();
-  pid = clone3_pidfd(spec->ns_flags, &m->pidfd);
+  pid = clone3_pidfd(flags, &m->pidfd);
   if (pid < 0) {
     uj_err_set(err, errno, "clone jail init");
     goto undo;
@@ -134,7 +146,7 @@ static int start_jail(struct monitor *m, struct uj_err *err)
   if (pid == 0) {
     close(go[1]);
     close(st[0]);
-    uj_init_main(spec, go[0], st[1]);
+    uj_init_main(spec, m->net.netns_fd, go[0], st[1]);
   }
   m->init_pid = pid;
   close(go[0]);
@@ -148,9 +160,18 @@ static int start_jail(struct monitor *m, struct uj_err *err)
     uj_err_set(err, errno, "start jail init");
     goto kill_init;
   }
+  /* pasta sets up the network while the init builds the root. */
+  if (private_net && uj_net_spawn(&m->net, spec, &m->cg, err) < 0) {
+    uj_err_prefix(err, "network");
+    goto kill_init;
+  }
   read_all(st[0], status, sizeof status);
   if (strcmp(status, "OK") != 0) {
     uj_err_set(err, 0, "%s", status[0] ? status : "jail init died during setup");
+    goto kill_init;
+  }
+  if (private_net && uj_net_ready(&m->net, spec, err) < 0) {
+    uj_err_prefix(err, "network");
     goto kill_init;
   }
   close(go[1]);
@@ -163,6 +184,7 @@ kill_init:
   close(m->pidfd);
   m->pidfd = -1;
 undo:
+  uj_net_stop(&m->net);
   close_many(go, 2);
   close_many(st, 2);
   {
@@ -218,7 +240,7 @@ static bool reserve_session(struct monitor *m)
   if (!ns)
     return false;
   m->sess = ns;
-  struct pollfd *p = realloc(m->pfds, (2 * cap + 2) * sizeof *p);
+  struct pollfd *p = realloc(m->pfds, (2 * cap + 3) * sizeof *p);
   if (!p)
     return false;
   m->pfds = p;
@@ -303,6 +325,7 @@ static void teardown(struct monitor *m, int stopper)
   close(m->listen_fd);
   syscall(SYS_pidfd_send_signal, m->pidfd, SIGKILL, NULL, 0);
   waitpid(m->init_pid, NULL, 0);
+  uj_net_stop(&m->net);
   while (m->n_sess)
     drop_session(m, 0);
   if (uj_cgroup_destroy(&m->cg, UJ_TIMEOUT_CGROUP_EMPTY_MS, &err) < 0)
@@ -332,6 +355,8 @@ static void serve(struct monitor *m)
       p[n++] = (struct pollfd){ .fd = m->sess[i].sock, .events = POLLIN };
       p[n++] = (struct pollfd){ .fd = m->sess[i].pidfd, .events = POLLIN };
     }
+    /* last: pasta (fd -1, ignored by poll, when there is none) */
+    p[n++] = (struct pollfd){ .fd = m->net.pasta_pidfd, .events = POLLIN };
     if (poll(p, n, -1) < 0) {
       if (errno == EINTR)
         continue;
@@ -343,6 +368,13 @@ static void serve(struct monitor *m)
       syslog(LOG_WARNING, "userjail: init of %s's jail died", m->spec->user);
       teardown(m, -1);
       continue;
+    }
+    /* pasta gone: the jail lives on without outbound network (its own
+     * loopback still works); sessions are not cut for it. */
+    if (p[n - 1].revents) {
+      syslog(LOG_WARNING, "userjail: pasta of %s's jail exited; the jail has no outbound network",
+             m->spec->user);
+      uj_net_reap(&m->net);
     }
     /* A session ends on any input or hangup on its connection, or when its
      * process exits. Walk backwards: drop_session moves the last one in. */
@@ -389,6 +421,7 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
 
   uj_err_clear(&err);
   uj_cgroup_init(&m.cg);
+  uj_net_init(&m.net);
   trim_memory();
   m.started = time(NULL);
   {

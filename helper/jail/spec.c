@@ -19,7 +19,7 @@ int uj_jail_spec_init(struct uj_jail_spec *spec, const struct uj_settings *s, co
   spec->home = home;
   spec->cgroup_root = UJ_CGROUP_ROOT;
   spec->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-  if (s->network == UJ_NET_NONE)
+  if (s->network == UJ_NET_NONE || s->network == UJ_NET_PRIVATE)
     spec->ns_flags |= CLONE_NEWNET;
   if (uj_expand_pattern(s->hostname, user, uid, spec->hostname, sizeof spec->hostname) < 0)
     return uj_err_set(err, EINVAL, "hostname pattern '%s' is too long for %s", s->hostname, user);

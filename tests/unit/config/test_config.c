@@ -387,7 +387,7 @@ static void test_error_messages(void **state)
       P ":1: limits must be a group, e.g. { pids = 512; memory = \"1G\"; cpu = 1.0; }" },
     { "on_logout = \"stay\";\n", P ":1: bad value 'stay' for on_logout (allowed: kill, linger)" },
     { "on_error = \"ignore\";\n", P ":1: bad value 'ignore' for on_error (allowed: deny, allow)" },
-    { "network = \"bridge\";\n", P ":1: bad value 'bridge' for network (allowed: host, none)" },
+    { "network = \"bridge\";\n", P ":1: bad value 'bridge' for network (allowed: host, none, private)" },
     { "upper = \"disk\";\n", P ":1: bad value 'disk' for upper (allowed: ephemeral, persistent)" },
     { "network = 1;\n", P ":1: network must be a string" },
     { "hostname = \"jail-%x\";\n",
@@ -494,7 +494,7 @@ static void test_multiple_errors(void **state)
     P ":2: bad size 'lots' for tmp_size (a whole number with an optional K, M, G or T suffix, e.g. \"512M\")",
     P ":3: bad value '0' for pids (an integer from 1 to 4194304, or \"unlimited\")",
     P ":3: bad size '1X' for memory (a whole number with an optional K, M, G or T suffix, e.g. \"512M\")",
-    P ":4: bad value 'bridge' for network (allowed: host, none)",
+    P ":4: bad value 'bridge' for network (allowed: host, none, private)",
     P ":6: bad match pattern 'uid:9-1' (use NAME, @GROUP or uid:LOW-HIGH)",
     P ":6: bad value 'maybe' for on_error (allowed: deny, allow)",
     P ":7: rule has an empty match list",
@@ -551,7 +551,7 @@ static void test_fix_messages(void **state)
     { "on_logout = \"lingr\";\n",
       P ":1: bad value 'lingr' for on_logout (allowed: kill, linger; did you mean 'linger'?)" },
     { "network = \"nnoe\";\n",
-      P ":1: bad value 'nnoe' for network (allowed: host, none; did you mean 'none'?)" },
+      P ":1: bad value 'nnoe' for network (allowed: host, none, private; did you mean 'none'?)" },
     { "exmept = [];\n", P ":1: unknown key 'exmept' (did you mean 'exempt'?)" },
     { "binds = ( { source = \"/srv\"; destinaton = \"/x\"; } );\n",
       P ":1: unknown key 'destinaton' in bind (did you mean 'destination'?)" },
@@ -785,7 +785,7 @@ static void test_include_refused(void **state)
   snprintf(text, sizeof text, "@include \"%s\"\nnetwork = \"x\";\n", inc);
   d = parse_bad(text);
   assert_int_equal(d.n, 2);
-  assert_string_equal(d.items[1], P ":2: bad value 'x' for network (allowed: host, none)");
+  assert_string_equal(d.items[1], P ":2: bad value 'x' for network (allowed: host, none, private)");
   uj_diags_free(&d);
 
   /* "@include" inside a string value is just text */
@@ -866,7 +866,7 @@ static void test_load_checks(void **state)
   /* a good file with bad content: the parser's messages, with this path */
   write_file(path, "\nnetwork = \"x\";\n", 0644, 0);
   assert_int_equal(load(path, &d, &e, &c), -1);
-  snprintf(want, sizeof want, "%s:2: bad value 'x' for network (allowed: host, none)", path);
+  snprintf(want, sizeof want, "%s:2: bad value 'x' for network (allowed: host, none, private)", path);
   assert_int_equal(d.n, 1);
   assert_string_equal(d.items[0], want);
   uj_diags_free(&d);
