@@ -97,7 +97,8 @@ hostname = "jail-%u";
 tmp_size = "64M";
 limits = { pids = 512; memory = "1G"; cpu = 1.0; };
 on_logout = "linger";
-rules = ( { match = [ "@ujbench" ]; } );
+rules = ( { match = [ "ujbnet" ]; network = "private"; },
+          { match = [ "@ujbench" ]; } );
 EOF
   chmod 0644 "$BW/userjail.conf"
   "$UJ" check-config "$BW/userjail.conf" >/dev/null || die "bench config rejected"
@@ -118,6 +119,7 @@ setup_users() {
     echo "ujbplain $UGID_USERS /bin/sh"
     echo "ujbjail $gid /bin/sh"
     echo "ujbjoin $gid /bin/sh"
+    echo "ujbnet $gid /bin/sh"
     echo "ujbbwrap $UGID_USERS $BW/bwrap-shell"
     echo "ujbfire $UGID_USERS $BW/firejail-shell"
     echo "ujbunsh $UGID_USERS /bin/sh"

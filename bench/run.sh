@@ -8,6 +8,9 @@
 #   BENCH_ROUNDS=N    timed rounds per comparison (default 30, after 3 warm-up)
 #   BENCH_JAILS=N     jails of the scale test (default 1000; levels 1, N/10, N)
 #   BENCH_BUILD=DIR   where userjail and pam_userjail.so are (default build/)
+#   BENCH_SECTIONS="network memory"   run only these sections (after setup);
+#                     their rows go to build/bench/raw/results.csv, so the
+#                     committed bench/results.csv keeps the last full run
 #   bench/run.sh --cleanup   only remove what a killed run left behind
 #
 # Everything it makes is removed at exit (see bench/lib.sh).
@@ -33,6 +36,7 @@ MID=$((JAILS / 10))
 LEVELS=$(printf '%s\n' 1 "$MID" "$JAILS" | awk '$1 >= 1 && !seen[$1]++' | tr '\n' ' ')
 LEVELS=${LEVELS% }
 RES=$ROOT/bench/results.csv
+SECTIONS=${BENCH_SECTIONS:-}
 PNG=$ROOT/bench/results.png
 RAW=$BUILD_BENCH/raw
 CONF=$BW/userjail.conf
@@ -345,6 +349,50 @@ section_cli() {
 }
 as_root_bg() { "$@" </dev/null >/dev/null 2>&1 & echo $!; }
 
+# network = "private" against "host": the price of a first login (network
+# namespace, user namespace, pasta) after quiet gaps like section_pam_quiet,
+# since real logins arrive after quiet and a back-to-back loop would hide the
+# cgroup attach of pasta (see section_kernel); a join, which starts nothing;
+# pasta's memory.
+section_network() {
+  local spec=$RAW/net.spec raw=$RAW/net.raw gap=${BENCH_GAP_MS:-500} pids p pss uss uid
+  [ -x /usr/bin/pasta ] || { log "pasta not installed (apt-get install passt): no network rows"; return 0; }
+  log "first login, network = private vs host: pamtester after ${gap} ms quiet gaps, $ROUNDS rounds"
+  {
+    printf 'net-host-first\t%s stop ujbjail >/dev/null 2>&1; true\tpamtester %s ujbjail open_session close_session\n' \
+      "$UJ" "$SSHD_UJ"
+    printf 'net-private-first\t%s stop ujbnet >/dev/null 2>&1; true\tpamtester %s ujbnet open_session close_session\n' \
+      "$UJ" "$SSHD_UJ"
+    printf 'net-host-join\t%s run --config %s ujbjail -- true >/dev/null\tpamtester %s ujbjail open_session close_session\n' \
+      "$UJ" "$CONF" "$SSHD_UJ"
+    printf 'net-private-join\t%s run --config %s ujbnet -- true >/dev/null\tpamtester %s ujbnet open_session close_session\n' \
+      "$UJ" "$CONF" "$SSHD_UJ"
+  } >"$spec"
+  rm -f "$raw"
+  "$BUILD_BENCH/ujb-time" -f "$spec" -n "$ROUNDS" -w "$WARM" -g "$gap" -o "$raw"
+  emit network "$raw" net-host-first net-host-first net-private-first
+  emit network "$raw" net-host-join net-host-join net-private-join
+  # pasta of an idle private jail: it lives in the user's cgroup
+  stop_jail ujbnet
+  "$UJ" run --config "$CONF" ujbnet -- true
+  sleep 1
+  uid=$(uid_of ujbnet)
+  pids=""
+  for p in $(cat /sys/fs/cgroup/pids/userjail/"$uid"/cgroup.procs /sys/fs/cgroup/userjail*/"$uid"/cgroup.procs \
+    /sys/fs/cgroup/userjail.slice/userjail.service/"$uid"/cgroup.procs 2>/dev/null); do
+    case $(cat "/proc/$p/comm" 2>/dev/null) in pasta*|passt*) pids+=" $p" ;; esac
+  done
+  if [ -n "$pids" ]; then
+    read -r pss uss < <(mem_of $pids)
+    res_row network "pasta of an idle jail" 1 0 "$pss" "" "" "" KiB "" "" "" "" ""
+    res_row network "pasta of an idle jail USS" 1 0 "$uss" "" "" "" KiB "" "" "" "" ""
+  else
+    log "no pasta found in ujbnet's cgroup"
+  fi
+  stop_jail ujbnet
+  stop_jail ujbjail
+}
+
 section_teardown() {
   local spec=$RAW/teardown.spec raw=$RAW/teardown.raw
   log "teardown of one jail: userjail stop, $ROUNDS rounds"
@@ -573,15 +621,23 @@ main() {
   [ "${1:-}" = --cleanup ] && exit 0
   trap 'bench_cleanup' EXIT
   trap 'exit 130' INT TERM
-  local t0=$SECONDS
+  local t0=$SECONDS s
   rm -rf "$RAW" && mkdir -p "$RAW"
+  [ -z "$SECTIONS" ] || RES=$RAW/results.csv
   environment
   res_header
   setup
+  if [ -n "$SECTIONS" ]; then
+    for s in $SECTIONS; do "section_$s"; done
+    print_table | tee "$RAW/table.txt"
+    log "done in $((SECONDS - t0)) s; results: $RES"
+    return 0
+  fi
   section_kernel
   section_ssh
   section_pam
   section_pam_quiet
+  section_network
   section_cli
   section_teardown
   section_phases

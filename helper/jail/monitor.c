@@ -126,7 +126,10 @@ static int start_jail(struct monitor *m, struct uj_err *err)
   if (private_net) {
     /* The init joins the namespace made for pasta instead of a new one. */
     flags &= ~(unsigned) CLONE_NEWNET;
-    if (uj_net_create(&m->net, err) < 0) {
+    /* pasta starts first: it takes longer than the init's setup (and its
+     * cgroup attach, like the init's, may wait for an RCU grace period),
+     * so the two run side by side. */
+    if (uj_net_create(&m->net, err) < 0 || uj_net_spawn(&m->net, spec, &m->cg, err) < 0) {
       uj_err_prefix(err, "network");
       goto undo;
     }
@@ -158,11 +161,6 @@ static int start_jail(struct monitor *m, struct uj_err *err)
   }
   if (write(go[1], "G", 1) != 1) {
     uj_err_set(err, errno, "start jail init");
-    goto kill_init;
-  }
-  /* pasta sets up the network while the init builds the root. */
-  if (private_net && uj_net_spawn(&m->net, spec, &m->cg, err) < 0) {
-    uj_err_prefix(err, "network");
     goto kill_init;
   }
   read_all(st[0], status, sizeof status);

@@ -244,7 +244,7 @@ static void pasta_child(const struct uj_net *n, const struct uj_cgroup *cg, cons
   }
   syscall(SYS_close_range, 6U, ~0U, 0);
   execve(pasta, argv, envp);
-  dprintf(2, "cannot run %s: %s", pasta, strerror(errno));
+  dprintf(2, "cannot run it: %s", strerror(errno));
   _exit(127);
 }
 

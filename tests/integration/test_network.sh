@@ -16,6 +16,9 @@ expect_eq "only lo in /proc/net/dev" "IFS lo " "$(grep '^IFS' <<<"$out")"
 expect_ne "net namespace differs from host" "$(grep '^NETNS' <<<"$out" | cut -d' ' -f2)" "$(readlink /proc/self/ns/net)"
 expect_match "loopback is up" '^1: lo: <[^>]*\bUP\b' "$(grep '^1: lo:' <<<"$out")"
 expect_match "loopback has 127.0.0.1" 'inet 127\.0\.0\.1/8' "$out"
+out=$(uj_ssh "$U" 'ping -c1 -W3 127.0.0.1 >/dev/null && echo PING-OK; grep CapEff /proc/self/status' 2>&1)
+expect_match "ping works without capabilities (ping_group_range of the jail)" "PING-OK" "$out"
+expect_match "...from a shell with no capability" "CapEff:[[:space:]]*0+$" "$out"
 wait_until 6 uj_nothing_left "$U"
 
 # userjail run sees the same

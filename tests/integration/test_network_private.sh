@@ -198,7 +198,7 @@ refused() { # refused WHAT PASTA REGEX
   expect_match "$1: userjail run fails naming pasta" "$3" "$out"
   expect_gone "$1: run leaves nothing" "$A"
 }
-refused "pasta missing" "/nonexistent/ujt-$UJ_TAG/pasta" "pasta.*/nonexistent/ujt-$UJ_TAG/pasta.*No such file"
+refused "pasta missing" "/nonexistent/ujt-$UJ_TAG/pasta" "pasta \(/nonexistent/ujt-$UJ_TAG/pasta\) failed: cannot run it: No such file"
 refused "pasta fails" "/bin/false" "pasta \(/bin/false\) failed"
 # on_error = allow: the login goes on without a jail (as for every setup error)
 uj_conf_basic "network = \"private\"; pasta = \"/nonexistent/ujt-$UJ_TAG/pasta\"; on_error = \"allow\";"

@@ -204,9 +204,38 @@ static void assert_builtin_defaults(const struct uj_settings *d)
   assert_int_equal(d->on_logout, UJ_LOGOUT_KILL);
   assert_int_equal(d->on_error, UJ_ONERR_DENY);
   assert_int_equal(d->network, UJ_NET_HOST);
+  assert_int_equal(d->n_host_ports, 0);
+  assert_string_equal(d->pasta, "/usr/bin/pasta");
   assert_null(d->rootfs);
   assert_int_equal(d->upper, UJ_UPPER_EPHEMERAL);
   assert_int_equal(d->n_binds, 0);
+}
+
+/* network = "private" with its keys, at the top and overridden in a rule
+ * (which copies the defaults deeply: freeing both must not double-free). */
+static void test_network_private(void **state)
+{
+  (void) state;
+  struct uj_config *c = parse_ok("network = \"private\";\n"
+                                 "network_allow_host_ports = [ 5432, 6379 ];\n"
+                                 "pasta = \"/opt/passt/bin/pasta\";\n"
+                                 "rules = ( { match = [ \"a\" ]; },\n"
+                                 "          { match = [ \"b\" ]; network_allow_host_ports = [];\n"
+                                 "            pasta = \"/usr/local/bin/pasta\"; } );\n");
+  const struct uj_settings *d = &c->defaults;
+
+  assert_int_equal(d->network, UJ_NET_PRIVATE);
+  assert_int_equal(d->n_host_ports, 2);
+  assert_int_equal(d->host_ports[0], 5432);
+  assert_int_equal(d->host_ports[1], 6379);
+  assert_string_equal(d->pasta, "/opt/passt/bin/pasta");
+  assert_int_equal(c->rules[0].s.network, UJ_NET_PRIVATE);
+  assert_int_equal(c->rules[0].s.n_host_ports, 2);
+  assert_string_equal(c->rules[0].s.pasta, "/opt/passt/bin/pasta");
+  assert_int_equal(c->rules[1].s.n_host_ports, 0);
+  assert_string_equal(c->rules[1].s.pasta, "/usr/local/bin/pasta");
+  assert_string_equal(d->pasta, "/opt/passt/bin/pasta");
+  uj_config_free(c);
 }
 
 static void test_builtin_defaults(void **state)
@@ -390,6 +419,23 @@ static void test_error_messages(void **state)
     { "network = \"bridge\";\n", P ":1: bad value 'bridge' for network (allowed: host, none, private)" },
     { "upper = \"disk\";\n", P ":1: bad value 'disk' for upper (allowed: ephemeral, persistent)" },
     { "network = 1;\n", P ":1: network must be a string" },
+    { "network_allow_host_ports = [ 0 ];\n",
+      P ":1: bad port '0' in network_allow_host_ports (1-65535)" },
+    { "network_allow_host_ports = [ 80, 65536 ];\n",
+      P ":1: bad port '65536' in network_allow_host_ports (1-65535)" },
+    { "network_allow_host_ports = [ \"5432\" ];\n",
+      P ":1: network_allow_host_ports entries must be port numbers (1-65535)" },
+    { "network_allow_host_ports = 5432;\n",
+      P ":1: network_allow_host_ports must be a list of TCP ports, e.g. [ 5432 ]" },
+    { "network_allow_host_ports = [ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, "
+      "18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33 ];\n",
+      P ":1: network_allow_host_ports has 33 ports (at most 32)" },
+    { "pasta = \"pasta\";\n",
+      P ":1: pasta 'pasta' must be an absolute path without '.', '..', '//' or a trailing '/'" },
+    { "pasta = \"/usr/bin/../bin/pasta\";\n",
+      P ":1: pasta '/usr/bin/../bin/pasta' must be an absolute path without '.', '..', '//' or a "
+        "trailing '/'" },
+    { "pasta = 1;\n", P ":1: pasta must be a string" },
     { "hostname = \"jail-%x\";\n",
       P ":1: hostname pattern 'jail-%x' has unknown escape '%x' (allowed: %u, %U, %%)" },
     { "hostname = \"jail-%\";\n",
@@ -1006,6 +1052,7 @@ int main(void)
     cmocka_unit_test(test_policy_explain),  cmocka_unit_test(test_config_hash),
     cmocka_unit_test(test_lint),            cmocka_unit_test(test_number_at_end_of_text),
     cmocka_unit_test(test_seccomp_settings), cmocka_unit_test(test_upper_size),
+    cmocka_unit_test(test_network_private),
   };
   return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
