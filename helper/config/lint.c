@@ -7,7 +7,8 @@
  *   - a user or group name that does not exist;
  *   - a bind source that does not exist (the jail would fail to start);
  *   - a bind destination under a read-only host directory that does not
- *     exist on the host (rootfs "host": it cannot be created there). */
+ *     exist on the host (rootfs "host": it cannot be created there);
+ *   - network = "private" with a pasta that cannot be executed. */
 #include "config/config.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/text.h"
 
@@ -177,8 +179,21 @@ static void check_binds(struct uj_diags *w, const struct uj_config *c, const str
   }
 }
 
+/* network = "private" logins need pasta: report each path once. */
+static void check_pasta(struct uj_diags *w, const struct uj_config *c, const struct uj_settings *s,
+                        int line, const char **seen)
+{
+  if (s->network != UJ_NET_PRIVATE || !s->pasta || (*seen && strcmp(*seen, s->pasta) == 0))
+    return;
+  *seen = s->pasta;
+  if (access(s->pasta, X_OK) != 0)
+    warn(w, c, line, "pasta '%s' cannot be executed (%s): logins with network = \"private\" "
+         "will fail (install passt)", s->pasta, strerror(errno));
+}
+
 void uj_config_lint(const struct uj_config *c, struct uj_diags *w)
 {
+  const char *pasta_seen = NULL;
   struct seen_bind seen[256];
   size_t n_seen = 0;
 
@@ -189,4 +204,7 @@ void uj_config_lint(const struct uj_config *c, struct uj_diags *w)
   check_binds(w, c, &c->defaults, seen, &n_seen, 256);
   for (size_t r = 0; r < c->n_rules; r++)
     check_binds(w, c, &c->rules[r].s, seen, &n_seen, 256);
+  check_pasta(w, c, &c->defaults, 0, &pasta_seen);
+  for (size_t r = 0; r < c->n_rules; r++)
+    check_pasta(w, c, &c->rules[r].s, c->rules[r].line, &pasta_seen);
 }

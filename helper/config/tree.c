@@ -52,6 +52,7 @@ static const char *shown(const char *v, char *buf, size_t len)
 #define SHOW(v) shown((v), (char[160]){ 0 }, 160)
 
 #define SETTING_KEYS "hostname", "tmp_size", "limits", "on_logout", "on_error", "network", \
+                     "network_allow_host_ports", "pasta", \
                      "rootfs", "upper", "upper_size", "binds", "seccomp", "seccomp_allow", \
                      "userns"
 static const char *const limit_keys[] = { "memory", "pids", "cpu" };

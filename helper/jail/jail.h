@@ -65,6 +65,7 @@ struct uj_net {
   int starter_pidfd;
   int pid_memfd;      /* pasta writes its daemon's pid here */
   int err_fd;         /* its stderr */
+  bool spawned;       /* pasta was started: every later child of ours is its */
   pid_t pasta_pid;    /* the daemon (our child: we are its subreaper) */
   int pasta_pidfd;
 };

@@ -287,18 +287,25 @@ int uj_net_spawn(struct uj_net *n, const struct uj_jail_spec *spec, const struct
   close(errp[1]);
   n->err_fd = errp[0];
   n->starter = pid;
+  n->spawned = true;
   return 0;
 }
 
-/* What pasta said on stderr, first line, for the error message. */
+/* What pasta said on stderr, for the error message: its last line (pasta
+ * may first complain that it cannot reach syslog). */
 static void read_err(int fd, char *buf, size_t len)
 {
+  char all[2048], *end, *start;
   ssize_t r;
 
   fcntl(fd, F_SETFL, O_NONBLOCK);
-  r = read(fd, buf, len - 1);
-  buf[r > 0 ? r : 0] = '\0';
-  buf[strcspn(buf, "\n")] = '\0';
+  r = read(fd, all, sizeof all - 1);
+  all[r > 0 ? r : 0] = '\0';
+  end = all + strlen(all);
+  while (end > all && (end[-1] == '\n' || end[-1] == ' '))
+    *--end = '\0';
+  start = strrchr(all, '\n');
+  snprintf(buf, len, "%s", start ? start + 1 : all);
 }
 
 int uj_net_ready(struct uj_net *n, const struct uj_jail_spec *spec, struct uj_err *err)
@@ -370,6 +377,31 @@ void uj_net_reap(struct uj_net *n)
   waitpid(n->pasta_pid, NULL, WNOHANG);
   close_many(&n->pasta_pidfd, 1);
   n->pasta_pid = 0;
+  n->spawned = false;
+}
+
+static void kill_children(void)
+{
+  char path[64], buf[512];
+  ssize_t len;
+  int fd;
+
+  snprintf(path, sizeof path, "/proc/self/task/%d/children", (int) getpid());
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  len = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  buf[len > 0 ? len : 0] = '\0';
+  for (char *p = buf, *e; *p; p = e) {
+    long pid = strtol(p, &e, 10);
+    if (e == p)
+      break;
+    if (pid > 1) {
+      kill((pid_t) pid, SIGKILL);
+      waitpid((pid_t) pid, NULL, 0);
+    }
+  }
 }
 
 void uj_net_stop(struct uj_net *n)
@@ -397,6 +429,11 @@ void uj_net_stop(struct uj_net *n)
     syscall(SYS_pidfd_send_signal, n->pasta_pidfd, SIGKILL, NULL, 0);
     waitpid(n->pasta_pid, NULL, 0);
   }
+  /* A daemon whose pid we never learnt (the starter killed on a timeout
+   * before writing it) is our child too, being its subreaper: by now the
+   * init is gone, so every child left is pasta's. */
+  if (n->spawned)
+    kill_children();
   close_many(&n->pasta_pidfd, 1);
   close_many(&n->starter_pidfd, 1);
   close_many(&n->pid_memfd, 1);
@@ -404,4 +441,5 @@ void uj_net_stop(struct uj_net *n)
   close_many(&n->userns_fd, 1);
   close_many(&n->netns_fd, 1);
   n->pasta_pid = 0;
+  n->spawned = false;
 }

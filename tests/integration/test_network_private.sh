@@ -200,6 +200,13 @@ refused() { # refused WHAT PASTA REGEX
 }
 refused "pasta missing" "/nonexistent/ujt-$UJ_TAG/pasta" "pasta \(/nonexistent/ujt-$UJ_TAG/pasta\) failed: cannot run it: No such file"
 refused "pasta fails" "/bin/false" "pasta \(/bin/false\) failed"
+# a pasta that never finishes: the monitor gives up after its timeout and
+# kills it with every process it left (the monitor is their subreaper)
+HANG=$UJ_TMP/pasta-hang
+printf '#!/bin/sh\nsleep 4242%s &\nsleep 4243%s\n' "$UJ_TAG" "$UJ_TAG" >"$HANG"
+chmod 0755 "$HANG"
+refused "pasta hangs" "$HANG" "pasta \($HANG\) did not set up the network in [0-9]+ ms"
+expect_eq "pasta hangs: nothing it started is left" "" "$(pgrep -f "sleep 424[23]$UJ_TAG")"
 # on_error = allow: the login goes on without a jail (as for every setup error)
 uj_conf_basic "network = \"private\"; pasta = \"/nonexistent/ujt-$UJ_TAG/pasta\"; on_error = \"allow\";"
 out=$(uj_ssh "$A" 'echo "RAN $(readlink /proc/self/ns/net)"' 2>&1)

@@ -707,6 +707,19 @@ static void test_lint(void **state)
   uj_config_lint(c, &w);
   assert_int_equal(w.n, 0);
   uj_config_free(c);
+
+  /* network = "private" and a pasta that cannot run: once, not per rule */
+  c = parse_ok("network = \"private\";\npasta = \"/nonexistent-ujt/pasta\";\n"
+               "rules = ( { match = [ \"uid:5000-5999\" ]; } );\n");
+  uj_config_lint(c, &w);
+  if (w.n != 1)
+    dump(&w);
+  assert_int_equal(w.n, 1);
+  assert_string_equal(w.items[0], P ": warning: pasta '/nonexistent-ujt/pasta' cannot be executed "
+                                    "(No such file or directory): logins with network = \"private\" "
+                                    "will fail (install passt)");
+  uj_diags_free(&w);
+  uj_config_free(c);
 }
 
 /* A float literal that ends the file: the big-integer scanner once walked
