@@ -1,7 +1,9 @@
 /* The host-side owner of one jail. It is forked (and detached) by the first
  * login of a user, and:
  *   - creates the user's cgroup (helper/cgroup/) and clones the jail init into it
- *     with the new namespaces; the init builds the root (mounts.c);
+ *     with the new namespaces; the init builds the root (mounts.c); for
+ *     network = "private" it also makes the network namespace and starts
+ *     pasta on it (net.c), and kills pasta when the jail ends;
  *   - listens on /run/userjail/UID.sock and counts sessions: a connection and
  *     a pidfd of the session process each, so a session whose process is
  *     killed still ends (struct session says why both);
