@@ -37,6 +37,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -73,7 +74,9 @@ int uj_net_setup_inside(struct uj_err *err)
 {
   /* Every group may open ICMP echo ("ping") sockets: ping then needs no
    * capability, which jailed processes never have. The file is per network
-   * namespace (of the opener), so this touches only the jail's. */
+   * namespace (of the opener), so this touches only the jail's. A host
+   * whose /proc/sys is read-only (a container) keeps its jails, without
+   * ping: that is logged, not fatal. */
   static const char range[] = "0 2147483647";
   cleanup_close int fd = -1;
 
@@ -81,7 +84,7 @@ int uj_net_setup_inside(struct uj_err *err)
     return -1;
   fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0 || write(fd, range, sizeof range - 1) != (ssize_t) (sizeof range - 1))
-    return uj_err_set(err, errno, "set net.ipv4.ping_group_range");
+    syslog(LOG_WARNING, "userjail: jail network: set net.ipv4.ping_group_range: %m");
   return 0;
 }
 
