@@ -4,7 +4,8 @@
 # reach a test server; two users' servers on the same localhost port are
 # separate; ssh -L / -R land in the user's own namespace; the host's loopback
 # is not reachable except an allowed port; nothing reaches into a jail; pasta
-# runs unprivileged and is gone after logout; a missing or failing pasta
+# runs unprivileged, once per jail (concurrent first logins too), and is gone
+# after logout and `userjail stop`; a missing, failing or hanging pasta
 # refuses the login with a message naming it and leaves nothing behind.
 #
 # The "world" is a test network namespace behind a veth pair (10.199.N.0/30):
@@ -143,12 +144,14 @@ expect_match "...and not on the host" "^HOST none\$" "$out"
 
 # --- pasta: unprivileged, counted in the user's cgroup, gone after logout ---
 uidA=$(uj_uid "$A")
-pasta_pids() { # pasta processes in USER's cgroup
-  local c p
+pasta_pids() { # pasta daemons in UID's cgroup (not their short-lived helper clones)
+  local c p pp
   for c in /sys/fs/cgroup/pids/userjail/$1 /sys/fs/cgroup/unified/userjail/$1 /sys/fs/cgroup/userjail/$1; do
     [ -f "$c/cgroup.procs" ] || continue
     for p in $(cat "$c/cgroup.procs"); do
-      case $(cat "/proc/$p/comm" 2>/dev/null) in pasta*|passt*) echo "$p" ;; esac
+      case $(cat "/proc/$p/comm" 2>/dev/null) in pasta*|passt*) ;; *) continue ;; esac
+      pp=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+      case $(cat "/proc/$pp/comm" 2>/dev/null) in pasta*|passt*) ;; *) echo "$p" ;; esac
     done
     return 0
   done
@@ -180,6 +183,28 @@ out=$(uj_ssh "$A" "ip -o link show | awk '\$2 != \"lo:\" { print \"MTU\", \$2, \
 uj_log "through pasta: $(grep -E '^(MTU|SPEED)' <<<"$out" | tr '\n' ' ')(64 MiB from the test server)"
 expect_match "64 MiB download through pasta completes" "^SPEED [1-9]" "$out"
 wait_until 6 uj_nothing_left "$A"
+
+# --- concurrent first logins of one user: one jail, one pasta; stop ends it ---
+runs=()
+for i in 1 2 3 4; do
+  uj_run "$A" -- sleep 3 >/dev/null 2>&1 &
+  runs+=($!)
+done
+sleep 2
+n=$(pasta_pids "$uidA" | wc -l)
+expect_eq "4 concurrent first logins: exactly one pasta" 1 "$n"
+[ "$n" = 1 ] || ps -o pid,ppid,user,comm,args $(pasta_pids "$uidA") | sed 's/^/      | /'
+wait "${runs[@]}"
+expect_gone "concurrent logins ended: nothing left" "$A"
+uj_conf_basic "network = \"private\"; on_logout = \"linger\";"
+uj_run "$A" -- true >/dev/null 2>&1
+PP=$(pasta_pids "$uidA" | head -1)
+if [ -n "$PP" ]; then pass "linger jail keeps its pasta after the session"
+else fail "linger jail keeps its pasta after the session" "$(uj_leftovers "$A")"; fi
+"$UJ_HELPER" stop "$A" >/dev/null 2>&1
+expect_gone "userjail stop: nothing left" "$A"
+if [ -n "$PP" ] && ! kill -0 "$PP" 2>/dev/null; then pass "userjail stop: pasta gone"
+else fail "userjail stop: pasta gone" "$(ps -o pid,user,args -p "$PP")"; fi
 
 # --- pasta missing or failing: no jail, login refused, message names pasta ---
 refused() { # refused WHAT PASTA REGEX
