@@ -454,19 +454,14 @@ static void parse_host_ports(struct pctx *x, config_setting_t *st, struct uj_set
   }
   for (int i = 0; i < n; i++) {
     config_setting_t *e = config_setting_get_elem(st, (unsigned) i);
-    long long v;
-    if (!is_int(e)) {
+    long long v = is_int(e) ? config_setting_get_int64(e) : 0;
+    if (!is_int(e))
       cfg_diag(x, lineof(e), "network_allow_host_ports entries must be port numbers (1-65535)");
-      bad = true;
-      continue;
-    }
-    v = config_setting_get_int64(e);
-    if (v < 1 || v > 65535) {
+    else if (v < 1 || v > 65535)
       cfg_diag(x, lineof(e), "bad port '%lld' in network_allow_host_ports (1-65535)", v);
-      bad = true;
-      continue;
-    }
-    ports[np++] = (uint16_t) v;
+    else
+      ports[np++] = (uint16_t) v;
+    bad |= np != (size_t) i + 1;
   }
   if (bad)
     return;
@@ -478,13 +473,7 @@ static void parse_host_ports(struct pctx *x, config_setting_t *st, struct uj_set
 static void parse_pasta(struct pctx *x, config_setting_t *st, struct uj_settings *s)
 {
   const char *v = get_string(x, st, "pasta");
-
-  if (!v)
-    return;
-  if (!uj_path_is_clean(v) || strcmp(v, "/") == 0)
-    cfg_diag(x, lineof(st), "pasta '%s' must be an absolute path without '.', '..', '//' or a "
-             "trailing '/'", SHOW(v));
-  else
+  if (v && path_ok(x, st, "pasta", "", v))
     set_str(x, &s->pasta, v);
 }
 
