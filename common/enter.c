@@ -46,6 +46,24 @@ static void close_all(int *fds, size_t n)
     }
 }
 
+/* Move this process into the cgroup whose directory `dirfd` is (O_PATH).
+ * cgroup.procs is opened here, by this root process, and closed at once:
+ * no writable cgroup fd outlives the move (see cgroup/procs.c). */
+static int cgroup_dir_join_self(int dirfd)
+{
+  int fd = openat(dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  ssize_t w;
+  int e;
+
+  if (fd < 0)
+    return -1;
+  w = write(fd, "0", 1); /* "0" is the writing process itself */
+  e = errno;
+  close(fd);
+  errno = e;
+  return w == 1 ? 0 : -1;
+}
+
 int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joined *j,
              struct uj_err *err)
 {
@@ -87,11 +105,10 @@ int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joi
   close_all(fds, nfds);
   return 0;
 fail:
-  /* Undo a partial cgroup move: back where we came from. */
+  /* Undo a partial cgroup move: back where we came from (best effort; the
+   * process keeps running either way). */
   for (size_t i = 0; i < nre; i++)
-    if (write(fds[2 + ncg + i], "0", 1) != 1) {
-      /* best effort; the process keeps running either way */
-    }
+    cgroup_dir_join_self(fds[2 + ncg + i]);
   close_all(fds, nfds);
   return -1;
 }
@@ -119,20 +136,29 @@ int uj_enter_filter(const struct uj_filter_msg *f, struct uj_err *err)
   return 0;
 }
 
-void uj_leave(struct uj_joined *j)
+int uj_leave(struct uj_joined *j, struct uj_err *err)
 {
-  for (size_t i = 0; i < j->n_restore; i++) {
-    if (j->restore_fds[i] >= 0) {
-      if (write(j->restore_fds[i], "0", 1) != 1) {
-        /* the cgroup may be gone; the jail ends regardless */
-      }
-      close(j->restore_fds[i]);
-      j->restore_fds[i] = -1;
-    }
+  int moved = 0, e = 0;
+  size_t n = j->n_restore;
+
+  /* In order; a later cgroup may be gone (systemd's scope of the session,
+   * see cgroup/procs.c): one successful move is a successful return. */
+  for (size_t i = 0; i < n; i++) {
+    if (j->restore_fds[i] < 0)
+      continue;
+    if (cgroup_dir_join_self(j->restore_fds[i]) == 0)
+      moved = 1;
+    else
+      e = errno;
+    close(j->restore_fds[i]);
+    j->restore_fds[i] = -1;
   }
   j->n_restore = 0;
   if (j->session_fd >= 0) {
     close(j->session_fd);
     j->session_fd = -1;
   }
+  if (n > 0 && !moved)
+    return uj_err_set(err, e, "move back to the session's own cgroup");
+  return 0;
 }

@@ -11,11 +11,11 @@
 
 struct uj_joined {
   int session_fd;                 /* held open for the session's lifetime */
-  int restore_fds[UJ_MAX_FDS];    /* cgroup.procs of where we came from */
+  int restore_fds[UJ_MAX_FDS];    /* O_PATH dirs of the cgroups we came from */
   size_t n_restore;
 };
 
-/* fds = [session, pidfd, cgroup procs (n_cgroup)..., restore (n_restore)...].
+/* fds = [session, pidfd, cgroup procs (n_cgroup)..., restore dirs (n_restore)...].
  * Verifies the pidfd names PID 1 of a child pid namespace, joins the user's
  * cgroup(s), setns()es into the jail's namespaces and drops the capability
  * bounding set (so nothing exec'd later can regain privileges). Consumes all
@@ -29,8 +29,11 @@ int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joi
  * caller must end the session (it is already in the jail's namespaces). */
 int uj_enter_filter(const struct uj_filter_msg *f, struct uj_err *err);
 
-/* End the session: move back to the original cgroups, close the session
- * connection (the jail's monitor counts it gone). */
-void uj_leave(struct uj_joined *j);
+/* End the session: move back to the original cgroups (cgroup.procs opened
+ * under the O_PATH dirs now, by the caller, which must still be root),
+ * close the session connection (the jail's monitor counts it gone). The
+ * session ends either way; -1 with err when no move back worked. Calling it
+ * again is a no-op. */
+int uj_leave(struct uj_joined *j, struct uj_err *err);
 
 #endif

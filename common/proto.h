@@ -26,18 +26,19 @@
 enum uj_status {
   UJ_STATUS_JAILED = 1,   /* fds attached: enter the jail */
   UJ_STATUS_IGNORE = 2,   /* user not matched or exempt: touch nothing */
-  UJ_STATUS_DENY = 3,     /* failure, on_error = deny: refuse the session */
+  UJ_STATUS_DENY = 3,     /* failure, on_error = deny: refuse the session (also the
+                             monitor's answer to a session it cannot take) */
   UJ_STATUS_ALLOW = 4,    /* failure, on_error = allow: log msg, go on unjailed */
 };
 
 /* What a caller needs to put one process into a jail. Sent with fds in this
- * order: [session, pidfd, cgroup procs..., restore procs...]. */
+ * order: [session, pidfd, cgroup procs..., restore dirs...]. */
 struct uj_join_msg {
   uint32_t magic;
   uint32_t status;        /* enum uj_status */
   uint32_t ns_flags;      /* CLONE_NEW* to setns() through the pidfd */
   uint32_t n_cgroup;      /* cgroup.procs fds of the user's cgroup(s) */
-  uint32_t n_restore;     /* cgroup.procs fds of the caller's original cgroups */
+  uint32_t n_restore;     /* O_PATH dir fds of the caller's original cgroups */
   int32_t init_pid;       /* jail init pid as the host sees it (for display) */
   uint32_t on_error_allow;/* the rule's on_error: 1 = a failure to enter goes on unjailed */
   char msg[UJ_MSG_LEN];   /* reason for DENY/ALLOW */
@@ -57,7 +58,8 @@ struct uj_filter_msg {
 /* Monitor commands: the first byte a client writes on the jail socket. */
 #define UJ_CMD_SESSION 'S'  /* hold a session; reply uj_join_msg + fds */
 #define UJ_CMD_INFO 'I'     /* reply a uj_info_msg, then close */
-#define UJ_CMD_STOP 'T'     /* tear the jail down; the socket closes when done */
+#define UJ_CMD_STOP 'T'     /* tear the jail down; the socket closes when done,
+                               after the error text if it did not end cleanly */
 
 /* The reply to UJ_CMD_INFO. Versioning: monitors outlive the helper that
  * started them (an upgrade with live jails), so the reply only ever grows

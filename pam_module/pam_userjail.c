@@ -15,23 +15,55 @@
 #include "common/enter.h"
 #include "common/cleanup.h"
 #include "pam_module/client.h"
+#include "pam_module/log.h"
 
 #define DATA_KEY "pam_userjail_session"
 /* Built with -fvisibility=hidden; module.map also limits the exports. */
 #define UJ_EXPORT __attribute__((visibility("default")))
 
+/* What the module keeps between open_session and close_session. */
+struct module_session {
+  struct uj_joined j;
+  int log_fd;       /* to the host's /dev/log, connected before setns (log.h) */
+  int debug;
+};
+
+/* End the session (back to the original cgroups, connection closed) and
+ * say so through the host's syslog. Idempotent (uj_leave is). */
+static void leave_and_log(pam_handle_t *pamh, struct module_session *ms)
+{
+  struct uj_err err;
+  const void *user = NULL;
+
+  if (ms->j.session_fd < 0 && ms->j.n_restore == 0)
+    return;
+  pam_get_item(pamh, PAM_USER, &user);
+  if (uj_leave(&ms->j, &err) < 0)
+    uj_modlog(pamh, ms->log_fd, LOG_WARNING, "session of %s: %s", user ? (const char *) user : "?",
+              err.msg);
+  else if (ms->debug)
+    uj_modlog(pamh, ms->log_fd, LOG_DEBUG, "session of %s left its jail",
+              user ? (const char *) user : "?");
+}
+
 static void cleanup_joined(pam_handle_t *pamh, void *data, int error_status)
 {
-  struct uj_joined *j = data;
+  struct module_session *ms = data;
   /* pam_end in a child that only forked (PAM_DATA_SILENT) must not end the
-   * session for the parent; the fd copy just closes. */
-  if (j) {
-    if (!(error_status & PAM_DATA_SILENT))
-      uj_leave(j);
-    else if (j->session_fd >= 0)
-      close(j->session_fd);
-    free(j);
+   * session for the parent; the fd copies just close. */
+  if (!ms)
+    return;
+  if (!(error_status & PAM_DATA_SILENT)) {
+    leave_and_log(pamh, ms);
+  } else {
+    if (ms->j.session_fd >= 0)
+      close(ms->j.session_fd);
+    for (size_t i = 0; i < ms->j.n_restore; i++)
+      close(ms->j.restore_fds[i]);
   }
+  if (ms->log_fd >= 0)
+    close(ms->log_fd);
+  free(ms);
 }
 
 static int deny(pam_handle_t *pamh, int flags, const char *user, const char *why)
@@ -48,7 +80,7 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
   struct uj_join_msg msg;
   struct uj_filter_msg *filter;
   struct uj_err err;
-  struct uj_joined *j;
+  struct module_session *ms;
   const char *user = NULL;
   struct passwd *pw;
   int fds[UJ_MAX_FDS];
@@ -100,14 +132,19 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
     return deny(pamh, flags, user, "helper sent an unknown status");
   }
 
-  j = calloc(1, sizeof *j);
-  if (!j) {
+  ms = calloc(1, sizeof *ms);
+  if (!ms) {
     close_many(fds, nfds);
     free(filter);
     return deny(pamh, flags, user, "out of memory");
   }
-  if (uj_enter(&msg, fds, nfds, j, &err) < 0) {
-    free(j);
+  ms->debug = args.debug;
+  /* Still on the host: after uj_enter there is no /dev/log to connect to. */
+  ms->log_fd = uj_modlog_open();
+  if (uj_enter(&msg, fds, nfds, &ms->j, &err) < 0) {
+    if (ms->log_fd >= 0)
+      close(ms->log_fd);
+    free(ms);
     free(filter);
     if (msg.on_error_allow) {
       pam_syslog(pamh, LOG_WARNING, "session of %s continues UNJAILED: %s", user, err.msg);
@@ -121,18 +158,24 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
    * unjailed, and a jailed session without its filter is not served. */
   if (uj_enter_filter(filter, &err) < 0) {
     free(filter);
-    uj_leave(j);
-    free(j);
+    leave_and_log(pamh, ms);
+    if (ms->log_fd >= 0)
+      close(ms->log_fd);
+    free(ms);
     return deny(pamh, flags, user, err.msg);
   }
   free(filter);
-  if (pam_set_data(pamh, DATA_KEY, j, cleanup_joined) != PAM_SUCCESS) {
-    uj_leave(j);
-    free(j);
+  if (pam_set_data(pamh, DATA_KEY, ms, cleanup_joined) != PAM_SUCCESS) {
+    /* We are in the jail's namespaces now: refuse, after leaving. */
+    leave_and_log(pamh, ms);
+    if (ms->log_fd >= 0)
+      close(ms->log_fd);
+    free(ms);
     return deny(pamh, flags, user, "cannot store session data");
   }
   if (args.debug)
-    pam_syslog(pamh, LOG_DEBUG, "%s entered its jail (init pid %d)", user, msg.init_pid);
+    uj_modlog(pamh, ms->log_fd, LOG_DEBUG, "%s entered its jail (init pid %d)", user,
+              msg.init_pid);
   return PAM_SUCCESS;
 }
 
@@ -142,7 +185,8 @@ UJ_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
 
   if (pam_get_data(pamh, DATA_KEY, &data) != PAM_SUCCESS || !data)
     return PAM_IGNORE;
-  /* Replacing the data with NULL runs cleanup_joined, which leaves. */
+  leave_and_log(pamh, (struct module_session *) data);
+  /* Replacing the data with NULL runs cleanup_joined: closes and frees. */
   pam_set_data(pamh, DATA_KEY, NULL, NULL);
   return PAM_SUCCESS;
 }

@@ -64,9 +64,11 @@ void uj_cgroup_stats(const struct uj_cgroup *cg, struct uj_cgroup_stats *st);
 /* Release memory and fds without touching the cgroup. */
 void uj_cgroup_close(struct uj_cgroup *cg);
 
-/* Open (O_WRONLY) the cgroup.procs files of the cgroups process `pid` is in
- * now, one per relevant hierarchy, so a session process can later move
- * itself back there (logout) even from inside the jail's mount namespace.
+/* Open (O_PATH) the directories of the cgroups process `pid` is in now,
+ * one per relevant hierarchy, so a session process can later move itself
+ * back there (logout: it opens cgroup.procs under them as root) even from
+ * inside the jail's mount namespace. Never a writable cgroup.procs: see
+ * procs.c for why.
  * On systemd hosts the delegated `.keeper` cgroup comes first: logind's scope
  * of the session is gone once its only process joined the jail, and a
  * process written to `.keeper` and then (if it still exists) to the scope

@@ -255,12 +255,16 @@ int uj_cgroup_open_current(const char *root, pid_t pid, int *fds, size_t max, si
     return uj_err_set(err, 0, "process %d: no cgroup found under %s", (int) pid, root);
   if (nd > max)
     return uj_err_set(err, 0, "process %d is in %zu cgroups, room for %zu", (int) pid, nd, max);
+  /* O_PATH directories, not cgroup.procs opened for writing: the session
+   * process that keeps them is forked by sshd into the user's unprivileged
+   * child, and on cgroup v2 a write to cgroup.procs is judged by the
+   * opener's credentials: a root-opened writable fd there would let a
+   * process of the user move itself out of its limits. The session process
+   * (still root) opens cgroup.procs under these at logout (common/enter.c). */
   for (size_t i = 0; i < nd; i++) {
-    if (cg_join(path, dirs[i], "cgroup.procs", err) < 0)
-      goto fail;
-    fds[i] = uj_open_nofollow(path, O_WRONLY, 0);
+    fds[i] = uj_open_nofollow(dirs[i], O_PATH | O_DIRECTORY, 0);
     if (fds[i] < 0) {
-      uj_err_set(err, errno, "open %s", path);
+      uj_err_set(err, errno, "open %s", dirs[i]);
       goto fail;
     }
     *n = i + 1;

@@ -31,6 +31,7 @@ int uj_cmd_list(int argc, char **argv)
   DIR *d;
   struct dirent *e;
   time_t now = time(NULL);
+  struct uj_err err;
   int first = 1;
 
   if (r < 0)
@@ -48,8 +49,13 @@ int uj_cmd_list(int argc, char **argv)
     struct uj_view_jail j;
     if (end == e->d_name || strcmp(end, ".sock") != 0)
       continue;
-    if (uj_view_jail_query((uid_t) uid, &j, NULL) < 0)
+    if (uj_view_jail_query((uid_t) uid, &j, &err) < 0) {
+      /* Not silently dropped: a jail whose monitor is dead or stuck is
+       * exactly what an admin looks for here. */
+      fprintf(stderr, "userjail list: uid %lu: %s%s\n", uid, err.msg,
+              err.code == ECONNREFUSED ? " (monitor dead: `userjail stop UID` clears it)" : "");
       continue;
+    }
     long up = (long) (now - j.info.started);
     const char *state = uj_view_config_state(&j.info, now_hash);
     if (json) {

@@ -176,18 +176,18 @@ int uj_cmd_enter(int argc, char **argv)
    * neither root-without-capabilities nor the user gets more than a login. */
   if (enter_filter(&err) < 0) {
     fprintf(stderr, "userjail enter: %s\n", err.msg);
-    uj_leave(&j);
+    uj_leave(&j, &err);
     return 1;
   }
   if (uj_pty_open(&pty, &err) < 0) {
     fprintf(stderr, "userjail enter: %s\n", err.msg);
-    uj_leave(&j);
+    uj_leave(&j, &err);
     return 1;
   }
   pid = fork(); /* the child is in the jail's pid namespace */
   if (pid < 0) {
     perror("userjail enter: fork");
-    uj_leave(&j);
+    uj_leave(&j, &err);
     return 1;
   }
   if (pid == 0)
@@ -196,7 +196,8 @@ int uj_cmd_enter(int argc, char **argv)
   signal(SIGQUIT, SIG_IGN);
   signal(SIGTSTP, SIG_IGN);
   status = uj_pty_relay(&pty, pid);
-  uj_leave(&j);
+  if (uj_leave(&j, &err) < 0)
+    fprintf(stderr, "userjail enter: %s: %s\n", a.ops[0], err.msg);
   if (WIFEXITED(status))
     return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);

@@ -208,7 +208,7 @@ int uj_cmd_run(int argc, char **argv)
   free(filter);
   if (rc < 0) {
     fprintf(stderr, "userjail run: %s: %s\n", user, err.msg);
-    uj_leave(&j);
+    uj_leave(&j, &err);
     return 1;
   }
   /* The command's stdio is a pty of its own or pipes, relayed by this
@@ -222,10 +222,11 @@ int uj_cmd_run(int argc, char **argv)
     status = run_on_pipes(pw, cmd, &err);
   if (status < 0) {
     fprintf(stderr, "userjail run: %s\n", err.msg);
-    uj_leave(&j);
+    uj_leave(&j, &err);
     return 1;
   }
-  uj_leave(&j);
+  if (uj_leave(&j, &err) < 0)
+    fprintf(stderr, "userjail run: %s: %s\n", user, err.msg);
   if (WIFEXITED(status))
     return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);

@@ -141,49 +141,60 @@ static bool stop_gently(uid_t uid, const char *who, const struct stop_req *r)
   return true;
 }
 
-/* The jail's monitor died: remove what it left (cgroup, socket, lock). */
-static int remove_remains(uid_t uid, const char *who)
+/* Whatever is left of uid's jail once its monitor is gone (it ended the
+ * jail, or it died): processes still in the user's cgroup are killed, the
+ * cgroup, socket and lock removed (jail/remains.c, as a login does). The
+ * lock waits for a monitor still finishing its teardown. 1 when something
+ * was there, 0 when nothing was, -1 (reported) on failure. */
+static int clear_remains(uid_t uid, const char *who)
 {
-  struct uj_cgroup cg;
   struct uj_err err;
-  char name[32], path[108];
+  char sock[108];
   int lock = uj_rundir_lock(uid, false, &err);
+  int found;
 
-  snprintf(name, sizeof name, "%u", (unsigned) uid);
-  uj_cgroup_init(&cg);
-  if (uj_cgroup_open(UJ_CGROUP_ROOT, name, &cg, &err) == 0 &&
-      uj_cgroup_destroy(&cg, UJ_TIMEOUT_CGROUP_EMPTY_MS, &err) < 0)
+  if (lock < 0) {
     fprintf(stderr, "userjail stop: %s: %s\n", who, err.msg);
-  uj_rundir_path(path, sizeof path, uid, ".sock");
-  unlink(path);
-  uj_rundir_unlock(lock, uid, true);
-  printf("removed the remains of %s's jail\n", who);
-  return 0;
+    return -1;
+  }
+  found = uj_jail_remains_clear(uid, UJ_CGROUP_ROOT, &err);
+  uj_rundir_path(sock, sizeof sock, uid, ".sock");
+  /* The lock file goes with the jail; not if a login made a new one since. */
+  uj_rundir_unlock(lock, uid, found >= 0 && access(sock, F_OK) != 0);
+  if (found < 0)
+    fprintf(stderr, "userjail stop: %s: %s\n", who, err.msg);
+  return found;
 }
 
 static int stop_one(uid_t uid, const char *who, const struct stop_req *r, bool quiet_absent)
 {
   struct uj_err err;
   bool existed = false;
+  int stopped, found;
 
   if (r->gentle)
     existed = stop_gently(uid, who, r);
-  if (uj_monitor_stop(uid, UJ_TIMEOUT_STOP_MS, &err) < 0) {
-    if (err.code == ENOENT) {
-      if (existed) { /* it ended during the grace time */
-        printf("stopped the jail of %s\n", who);
-        return 0;
-      }
-      if (!quiet_absent)
-        fprintf(stderr, "userjail stop: %s has no jail\n", who);
-      return 1;
-    }
-    if (err.code == ECONNREFUSED)
-      return remove_remains(uid, who);
+  stopped = uj_monitor_stop(uid, UJ_TIMEOUT_STOP_MS, &err);
+  if (stopped < 0 && err.code != ENOENT && err.code != ECONNREFUSED) {
+    /* A monitor answered but the jail did not end (in time, or entirely). */
     fprintf(stderr, "userjail stop: %s: %s\n", who, err.msg);
     return 1;
   }
-  printf("stopped the jail of %s\n", who);
+  /* Ended by its monitor, or no monitor answers: either way nothing of the
+   * jail may stay in the user's cgroup or in /run/userjail. */
+  found = clear_remains(uid, who);
+  if (found < 0)
+    return 1;
+  if (stopped == 0 || (existed && !found)) { /* existed: it ended in the grace time */
+    printf("stopped the jail of %s\n", who);
+    return 0;
+  }
+  if (!found) {
+    if (!quiet_absent)
+      fprintf(stderr, "userjail stop: %s has no jail\n", who);
+    return 1;
+  }
+  printf("removed the remains of %s's jail (its monitor had died)\n", who);
   return 0;
 }
 

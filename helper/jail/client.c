@@ -49,6 +49,14 @@ int uj_monitor_request_session(int c, pid_t session_pid, struct uj_join_msg *msg
     return uj_err_prefix(err, "send session request");
   if (uj_recv_fds(c, msg, sizeof *msg, got, UJ_MAX_FDS - 1, &n, err) < 0)
     return uj_err_prefix(err, "session request");
+  if (msg->magic == UJ_PROTO_MAGIC && msg->status == UJ_STATUS_DENY && n == 0) {
+    /* The jail is full (or ending): a limit, which the caller must not
+     * turn into an unjailed session under on_error = allow. */
+    msg->msg[sizeof msg->msg - 1] = '\0';
+    uj_err_set(err, 0, "%s", msg->msg);
+    err->code = EUSERS;
+    return -1;
+  }
   if (msg->magic != UJ_PROTO_MAGIC || msg->status != UJ_STATUS_JAILED ||
       n != 1 + (size_t) msg->n_cgroup) {
     close_many(got, n);
@@ -101,7 +109,8 @@ int uj_monitor_info(uid_t uid, struct uj_info_msg *info, struct uj_err *err)
 int uj_monitor_stop(uid_t uid, int timeout_ms, struct uj_err *err)
 {
   cleanup_close int c = uj_monitor_connect(uid, err);
-  char cmd = UJ_CMD_STOP, buf[16];
+  char cmd = UJ_CMD_STOP, why[UJ_ERR_MSG];
+  size_t got = 0;
   struct pollfd p;
   ssize_t r;
 
@@ -109,7 +118,8 @@ int uj_monitor_stop(uid_t uid, int timeout_ms, struct uj_err *err)
     return -1;
   if (write(c, &cmd, 1) != 1)
     return uj_err_set(err, errno, "ask jail monitor of uid %u to stop", (unsigned) uid);
-  /* The monitor closes the connection once everything is gone. */
+  /* The monitor closes the connection once everything is gone, after
+   * writing what went wrong, if anything did. */
   p = (struct pollfd){ .fd = c, .events = POLLIN };
   for (;;) {
     int k = poll(&p, 1, timeout_ms);
@@ -120,9 +130,15 @@ int uj_monitor_stop(uid_t uid, int timeout_ms, struct uj_err *err)
       continue;
     if (k < 0)
       return uj_err_set(err, errno, "wait for jail of uid %u", (unsigned) uid);
-    r = read(c, buf, sizeof buf);
-    if (r == 0)
+    r = read(c, why + got, sizeof why - 1 - got);
+    if (r == 0 && got == 0)
       return 0;
+    if (r == 0) {
+      why[got] = '\0';
+      return uj_err_set(err, EBUSY, "jail of uid %u: %s", (unsigned) uid, why);
+    }
+    if (r > 0 && (got += (size_t) r) == sizeof why - 1)
+      got--; /* keep the beginning; read the rest into the last byte */
     if (r < 0 && errno != EINTR && errno != EAGAIN)
       return uj_err_set(err, errno, "wait for jail of uid %u", (unsigned) uid);
   }

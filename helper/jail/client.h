@@ -15,7 +15,8 @@ int uj_monitor_connect(uid_t uid, struct uj_err *err);
 
 /* Ask the monitor on `c` for a session held by `session_pid`. On success
  * fds = [c, init pidfd, cgroup procs...], *nfds their count; msg is the
- * monitor's answer. */
+ * monitor's answer. A refusal (session limit reached, monitor out of fds,
+ * jail ending) is -1 with err->code EUSERS and the monitor's reason. */
 int uj_monitor_request_session(int c, pid_t session_pid, struct uj_join_msg *msg, int *fds,
                                size_t *nfds, struct uj_err *err);
 
@@ -24,7 +25,8 @@ int uj_monitor_info(uid_t uid, struct uj_info_msg *info, struct uj_err *err);
 
 /* Ask uid's monitor to end the jail and wait (up to timeout_ms) until it
  * is gone. 0 when it ended, -1 with err (ENOENT/ECONNREFUSED: no monitor;
- * ETIMEDOUT: it did not end in time). */
+ * ETIMEDOUT: it did not end in time; EBUSY: it ended but could not remove
+ * everything, e.g. the cgroup did not empty). */
 int uj_monitor_stop(uid_t uid, int timeout_ms, struct uj_err *err);
 
 #endif

@@ -6,7 +6,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/capability.h>
@@ -52,47 +54,63 @@ void uj_set_proc_title(const char *title)
   prctl(PR_SET_NAME, title, 0, 0, 0);
 }
 
-static void reap_forever(void) __attribute__((noreturn));
-static void reap_forever(void)
+/* Reap every child (orphans of the jail land here) until the monitor is
+ * gone. The other end of `lifeline` (the channel to the monitor) is the
+ * monitor's alone: when it hangs up (the monitor exited, was killed or
+ * crashed) the init exits, and the kernel kills every process of the pid
+ * namespace with it. Race-free, unlike PR_SET_PDEATHSIG: the channel exists
+ * before the clone, and a hangup that happened before we poll is still
+ * reported. */
+static void reap_until_orphaned(int lifeline) __attribute__((noreturn));
+static void reap_until_orphaned(int lifeline)
 {
   sigset_t set;
+  int sfd;
 
   uj_set_proc_title("userjail-init");
-  /* Signals other than SIGCHLD are blocked: as PID 1 of its namespace it
-   * would ignore unhandled ones from inside anyway; the monitor ends it with
-   * SIGKILL from the parent namespace. */
+  /* Signals are blocked: as PID 1 of its namespace it would ignore
+   * unhandled ones from inside anyway; the monitor ends it with SIGKILL
+   * from the parent namespace. SIGCHLD arrives through a signalfd. */
   sigfillset(&set);
   sigprocmask(SIG_BLOCK, &set, NULL);
   drop_all_caps();
   sigemptyset(&set);
   sigaddset(&set, SIGCHLD);
+  sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   for (;;) {
+    struct pollfd p[2] = { { .fd = lifeline, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+    struct signalfd_siginfo si;
     while (waitpid(-1, NULL, WNOHANG) > 0)
       ;
-    sigwaitinfo(&set, NULL);
+    /* Without a signalfd (no fd left), reap once a second instead. */
+    if (poll(p, sfd >= 0 ? 2 : 1, sfd >= 0 ? -1 : 1000) < 0)
+      continue;
+    if (p[0].revents)
+      _exit(0); /* the monitor is gone (it never writes after "go") */
+    while (sfd >= 0 && read(sfd, &si, sizeof si) == sizeof si)
+      ;
   }
 }
 
-void uj_init_main(const struct uj_jail_spec *spec, int netns_fd, int go_fd, int status_fd)
+void uj_init_main(const struct uj_jail_spec *spec, int netns_fd, int chan)
 {
   struct uj_err err;
   char c;
 
   uj_err_clear(&err);
-  if (read(go_fd, &c, 1) != 1)
+  if (read(chan, &c, 1) != 1)
     _exit(1);
-  close(go_fd);
   /* network = "private": the namespace pasta serves was made by the
    * monitor (net.c); join it before anything else. */
   if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0) {
     uj_err_set(&err, errno, "join the jail's network namespace");
-    if ((status_fd = uj_child_fds(status_fd, false)) < 0)
+    if ((chan = uj_child_fds(chan, false)) < 0)
       _exit(1);
     goto fail;
   }
   /* The jail must hold nothing of the monitor's: its listening socket,
-   * cgroup files, the creator's report pipe. Only the status pipe stays. */
-  if ((status_fd = uj_child_fds(status_fd, false)) < 0)
+   * cgroup files, the creator's report pipe. Only the channel stays. */
+  if ((chan = uj_child_fds(chan, false)) < 0)
     _exit(1);
   if (spec->ns_flags & CLONE_NEWNET) {
     if (uj_net_setup_inside(&err) < 0)
@@ -100,13 +118,11 @@ void uj_init_main(const struct uj_jail_spec *spec, int netns_fd, int go_fd, int 
   }
   if (uj_build_root(spec, &err) < 0)
     goto fail;
-  if (write(status_fd, "OK", 2) != 2)
+  if (write(chan, "OK", 2) != 2)
     _exit(1);
-  close(status_fd);
-  reap_forever();
+  reap_until_orphaned(chan);
 fail:
-  if (write(status_fd, err.msg, strnlen(err.msg, sizeof err.msg)) < 0)
+  if (write(chan, err.msg, strnlen(err.msg, sizeof err.msg)) < 0)
     _exit(2);
   _exit(1);
 }
-

@@ -43,11 +43,13 @@ int uj_jail_spec_init(struct uj_jail_spec *spec, const struct uj_settings *s,
 int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err);
 
 
-/* init.c — the jail's PID 1, entered right after clone: waits for `go_fd`
- * (the monitor has put it in the cgroup), joins `netns_fd` when >= 0
- * (network = "private"), builds the root, reports "OK" or the error on
- * `status_fd`, then reaps every child until killed. */
-void uj_init_main(const struct uj_jail_spec *spec, int netns_fd, int go_fd, int status_fd)
+/* init.c — the jail's PID 1, entered right after clone. `chan` is its end
+ * of a SOCK_SEQPACKET socketpair with the monitor: it waits for a byte on
+ * it (the monitor has put it in the cgroup), joins `netns_fd` when >= 0
+ * (network = "private"), builds the root, sends "OK" or the error, then
+ * reaps every child until killed or until the channel hangs up (the
+ * monitor is gone). */
+void uj_init_main(const struct uj_jail_spec *spec, int netns_fd, int chan)
     __attribute__((noreturn));
 
 /* init.c — name this process for ps (comm and command line). */
@@ -92,6 +94,13 @@ int uj_loopback_up(struct uj_err *err);
  * /run/userjail/UID.sock. Returns once the socket accepts sessions, or -1
  * with the setup error (in which case nothing is left behind). */
 int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err);
+
+/* remains.c — clear what a jail whose monitor died left: its socket file,
+ * every process in the user's cgroup (killed), the cgroup. The caller holds
+ * the user's rundir lock; a monitor that answers owns its jail, which is
+ * then left alone (returns 0). Returns 1 when
+ * something was there (and is gone), 0 when nothing was, -1 with err. */
+int uj_jail_remains_clear(uid_t uid, const char *cgroup_root, struct uj_err *err);
 
 /* join.c — obtain a session in the user's jail, creating the jail when
  * none is alive; concurrent callers for one user are serialized by the

@@ -19,13 +19,12 @@ int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
     return -1;
   c = uj_monitor_connect(spec->uid, err);
   if (c < 0) {
-    char path[108];
     if (err->code != ENOENT && err->code != ECONNREFUSED)
       goto out;
-    /* No live jail. A socket file without a monitor is left over from a
-     * crash: remove it and create a fresh jail. */
-    uj_rundir_path(path, sizeof path, spec->uid, ".sock");
-    unlink(path);
+    /* No live jail (we hold the lock, so none is being made either). What
+     * a dead one left (socket file, processes in the cgroup) goes first. */
+    if (uj_jail_remains_clear(spec->uid, spec->cgroup_root, err) < 0)
+      goto out;
     if (uj_monitor_start(spec, err) < 0) {
       /* Nothing of a failed jail remains; the lock file goes too. */
       uj_rundir_unlock(lock, spec->uid, true);

@@ -7,17 +7,23 @@
  *   - listens on /run/userjail/UID.sock and counts sessions: a connection and
  *     a pidfd of the session process each, so a session whose process is
  *     killed still ends (struct session says why both);
- *   - when the last session ends (on_logout = kill), on `userjail stop`, or
- *     when the init dies: kills the init (the kernel then kills everything
- *     in the pid namespace), empties and removes the cgroup, removes the
- *     state files, exits.
- * Living outside the jail, it can remove the cgroup that the init was in. */
+ *   - when the last session ends (on_logout = kill), when no first session
+ *     arrives in time, on `userjail stop`, or when the init dies: kills the
+ *     init (the kernel then kills everything in the pid namespace), empties
+ *     and removes the cgroup, removes the state files, exits.
+ * Living outside the jail, it can remove the cgroup that the init was in.
+ * The init holds the read end of a "lifeline" pipe whose write end only the
+ * monitor has: if the monitor dies (kill -9, crash), the init sees the
+ * hangup and exits, which ends the jail; the next login or `userjail stop`
+ * then clears what is left (remains.c).
+ * The session table and the socket's requests are monitor_sessions.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <malloc.h>
 #include <stdbool.h>
@@ -26,6 +32,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -40,32 +47,14 @@
 #include "common/timeouts.h"
 #include "cgroup/cgroup.h"
 #include "jail/jail.h"
+#include "jail/monitor.h"
 
-#define MAX_SESSIONS 4096
-
-/* One session: its connection, and a pidfd of the process that opened it.
- * Either ending ends the session: the connection alone is not enough,
- * because processes the session process forks (sshd's unprivileged child)
- * inherit it, and Linux has no close-on-fork. */
-struct session {
-  int sock;
-  int pidfd; /* -1 when the client sent none */
-};
-
-struct monitor {
-  const struct uj_jail_spec *spec;
-  struct uj_cgroup cg;
-  struct uj_net net; /* network = "private": pasta */
-  pid_t init_pid;
-  int pidfd;
-  int listen_fd;
-  /* Sessions, grown on demand: an idle jail's memory is what the
-   * benchmark holds us to, so no fixed 4096-slot arrays. */
-  struct session *sess;
-  size_t n_sess, cap_sess;
-  struct pollfd *pfds;
-  time_t started;
-};
+int64_t uj_monitor_now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static pid_t clone3_pidfd(unsigned flags, int *pidfd)
 {
@@ -112,14 +101,19 @@ static int listen_socket(uid_t uid, struct uj_err *err)
 static void trim_memory(void);
 
 /* Set up cgroup + init (+ network namespace and pasta for network =
- * "private"); on failure undo everything. */
+ * "private"); on failure undo everything. The monitor and the
+ * init share one SOCK_SEQPACKET socketpair: the monitor sends "G" (the init
+ * is in its cgroup now), the init answers "OK" or its setup error, and
+ * from then on the monitor just keeps its end open: the init exits when
+ * it hangs up (its lifeline, init.c). */
 static int start_jail(struct monitor *m, struct uj_err *err)
 {
   const struct uj_jail_spec *spec = m->spec;
   bool private_net = spec->s->network == UJ_NET_PRIVATE;
   unsigned flags = spec->ns_flags;
   char name[32], status[UJ_ERR_MSG];
-  int go[2] = { -1, -1 }, st[2] = { -1, -1 };
+  int chan[2] = { -1, -1 };
+  ssize_t n;
   pid_t pid;
 
   snprintf(name, sizeof name, "%u", (unsigned) spec->uid);
@@ -136,8 +130,8 @@ static int start_jail(struct monitor *m, struct uj_err *err)
       goto undo;
     }
   }
-  if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
-    uj_err_set(err, errno, "pipe");
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0) {
+    uj_err_set(err, errno, "socketpair");
     goto undo;
   }
   /* Creating the cgroup went deep into the stack; drop those pages now so
@@ -149,23 +143,24 @@ static int start_jail(struct monitor *m, struct uj_err *err)
     goto undo;
   }
   if (pid == 0) {
-    close(go[1]);
-    close(st[0]);
-    uj_init_main(spec, m->net.netns_fd, go[0], st[1]);
+    close(chan[0]);
+    uj_init_main(spec, m->net.netns_fd, chan[1]);
   }
   m->init_pid = pid;
-  close(go[0]);
-  close(st[1]);
-  go[0] = st[1] = -1;
+  close(chan[1]);
+  chan[1] = -1;
   if (uj_cgroup_attach(&m->cg, pid, err) < 0) {
     uj_err_prefix(err, "cgroup");
     goto kill_init;
   }
-  if (write(go[1], "G", 1) != 1) {
+  if (write(chan[0], "G", 1) != 1) {
     uj_err_set(err, errno, "start jail init");
     goto kill_init;
   }
-  read_all(st[0], status, sizeof status);
+  do
+    n = read(chan[0], status, sizeof status - 1);
+  while (n < 0 && errno == EINTR);
+  status[n > 0 ? n : 0] = '\0';
   if (strcmp(status, "OK") != 0) {
     uj_err_set(err, 0, "%s", status[0] ? status : "jail init died during setup");
     goto kill_init;
@@ -174,8 +169,7 @@ static int start_jail(struct monitor *m, struct uj_err *err)
     uj_err_prefix(err, "network");
     goto kill_init;
   }
-  close(go[1]);
-  close(st[0]);
+  m->lifeline = chan[0];
   return 0;
 
 kill_init:
@@ -185,8 +179,7 @@ kill_init:
   m->pidfd = -1;
 undo:
   uj_net_stop(&m->net);
-  close_many(go, 2);
-  close_many(st, 2);
+  close_many(chan, 2);
   {
     struct uj_err e2;
     uj_cgroup_destroy(&m->cg, UJ_TIMEOUT_CGROUP_UNDO_MS, &e2);
@@ -194,130 +187,32 @@ undo:
   return -1;
 }
 
-static void send_join(struct monitor *m, int c)
-{
-  struct uj_join_msg msg;
-  int fds[1 + UJ_CGROUP_MAXDIRS];
-  size_t n = 0;
-  struct uj_err err;
-
-  memset(&msg, 0, sizeof msg);
-  msg.magic = UJ_PROTO_MAGIC;
-  msg.status = UJ_STATUS_JAILED;
-  msg.ns_flags = m->spec->ns_flags;
-  msg.init_pid = m->init_pid;
-  msg.n_cgroup = (uint32_t) m->cg.n;
-  fds[n++] = m->pidfd;
-  for (size_t i = 0; i < m->cg.n; i++)
-    fds[n++] = m->cg.procs_fds[i];
-  if (uj_send_fds(c, &msg, sizeof msg, fds, n, &err) < 0)
-    syslog(LOG_WARNING, "userjail: %s: send session: %s", m->spec->user, err.msg);
-}
-
-static void send_info(struct monitor *m, int c)
-{
-  struct uj_info_msg info = {
-    .magic = UJ_PROTO_MAGIC,
-    .init_pid = m->init_pid,
-    .sessions = (uint32_t) m->n_sess,
-    .linger = m->spec->s->on_logout == UJ_LOGOUT_LINGER,
-    .started = m->started,
-    .uid = m->spec->uid,
-    .version = UJ_INFO_VERSION,
-    .config_hash = m->spec->config_hash,
-  };
-  struct uj_err err;
-  uj_send_fds(c, &info, sizeof info, NULL, 0, &err);
-}
-
-/* Make room for one more session (and its two pollfds). */
-static bool reserve_session(struct monitor *m)
-{
-  if (m->n_sess < m->cap_sess)
-    return true;
-  size_t cap = m->cap_sess ? m->cap_sess * 2 : 4;
-  struct session *ns = realloc(m->sess, cap * sizeof *ns);
-  if (!ns)
-    return false;
-  m->sess = ns;
-  struct pollfd *p = realloc(m->pfds, (2 * cap + 3) * sizeof *p);
-  if (!p)
-    return false;
-  m->pfds = p;
-  m->cap_sess = cap;
-  return true;
-}
-
-static void drop_session(struct monitor *m, size_t i)
-{
-  close(m->sess[i].sock);
-  if (m->sess[i].pidfd >= 0)
-    close(m->sess[i].pidfd);
-  m->sess[i] = m->sess[--m->n_sess];
-}
-
-static void teardown(struct monitor *m, int stopper);
-
-/* Accept one connection and serve its request: a command byte, with the
- * session process's pidfd attached for a session. Returns 1 when it
- * became a session. A stop request tears down (and does not return). */
-static int accept_one(struct monitor *m)
-{
-  struct ucred cred;
-  socklen_t len = sizeof cred;
-  struct timeval tv = { .tv_sec = UJ_TIMEOUT_REQUEST_S };
-  struct uj_err err;
-  int pidfd = -1;
-  size_t nfds = 0;
-  char cmd;
-  int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-
-  if (c < 0)
-    return 0;
-  /* The socket lives in a root-only directory; check anyway. */
-  if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)
-    goto close;
-  setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (uj_recv_fds(c, &cmd, 1, &pidfd, 1, &nfds, &err) < 0)
-    goto close;
-  switch (cmd) {
-  case UJ_CMD_SESSION:
-    if (m->n_sess >= MAX_SESSIONS || !reserve_session(m))
-      goto close;
-    send_join(m, c);
-    m->sess[m->n_sess++] = (struct session){ .sock = c, .pidfd = nfds ? pidfd : -1 };
-    return 1;
-  case UJ_CMD_INFO:
-    send_info(m, c);
-    break;
-  case UJ_CMD_STOP:
-    if (nfds)
-      close(pidfd);
-    teardown(m, c);
-    return 0;
-  }
-close:
-  if (nfds)
-    close(pidfd);
-  close(c);
-  return 0;
-}
-
-static void teardown(struct monitor *m, int stopper)
+void uj_monitor_teardown(struct monitor *m, int stopper, bool final)
 {
   struct uj_err err;
   char path[108];
   int lock = -1;
 
+  uj_err_clear(&err);
+  if (final) {
+    /* Sessions no longer count; their fds go now, so that even a monitor
+     * whose fd table is full can open the lock file below. */
+    m->ending = true;
+    while (m->n_sess)
+      uj_monitor_drop_session(m, 0);
+  }
   /* Take the user's lock so no helper joins or re-creates this jail while
    * it is going away. A helper holding it may be waiting for our answer to
-   * its session request: then serve it (the jail stays) instead of waiting. */
+   * its session request: answer it (a session when not final, then the
+   * jail stays; a refusal when final) instead of waiting for each other. */
   for (;;) {
     lock = uj_rundir_lock(m->spec->uid, true, &err);
     if (lock >= 0)
       break;
+    if (err.code != EWOULDBLOCK)
+      syslog(LOG_ERR, "userjail: %s: teardown: %s", m->spec->user, err.msg);
     struct pollfd p = { .fd = m->listen_fd, .events = POLLIN };
-    if (poll(&p, 1, 10) > 0 && accept_one(m) && stopper < 0)
+    if (poll(&p, 1, 10) > 0 && uj_monitor_accept(m) && !final)
       return; /* a new session arrived: the jail lives on */
   }
   uj_rundir_path(path, sizeof path, m->spec->uid, ".sock");
@@ -327,14 +222,35 @@ static void teardown(struct monitor *m, int stopper)
   waitpid(m->init_pid, NULL, 0);
   uj_net_stop(&m->net);
   while (m->n_sess)
-    drop_session(m, 0);
+    uj_monitor_drop_session(m, 0);
   if (uj_cgroup_destroy(&m->cg, UJ_TIMEOUT_CGROUP_EMPTY_MS, &err) < 0)
     syslog(LOG_ERR, "userjail: %s: remove cgroup: %s", m->spec->user, err.msg);
+  else
+    uj_err_clear(&err);
   uj_rundir_unlock(lock, m->spec->uid, true);
   syslog(LOG_INFO, "userjail: jail of %s ended", m->spec->user);
-  if (stopper >= 0)
-    close(stopper); /* `userjail stop` waits for this */
+  if (stopper >= 0) {
+    /* `userjail stop` waits for the close; a message before it is an error. */
+    if (err.msg[0] && write(stopper, err.msg, strnlen(err.msg, sizeof err.msg)) < 0) {
+      /* it gave up waiting; the log has the error */
+    }
+    close(stopper);
+  }
   _exit(0);
+}
+
+/* How long poll may sleep: until the first-session deadline or the end of
+ * an accept pause, whichever comes first; -1 when neither is pending. */
+static int poll_timeout(const struct monitor *m, int64_t now)
+{
+  int64_t t = -1;
+  if (m->first_session_deadline)
+    t = m->first_session_deadline - now;
+  if (m->accept_paused_until > now && (t < 0 || m->accept_paused_until - now < t))
+    t = m->accept_paused_until - now;
+  if (t > INT_MAX)
+    t = INT_MAX;
+  return t < 0 ? (m->first_session_deadline ? 0 : -1) : (int) t;
 }
 
 static void serve(struct monitor *m) __attribute__((noreturn));
@@ -343,13 +259,16 @@ static void serve(struct monitor *m)
   for (;;) {
     struct pollfd *p;
     size_t n = 0;
-    if (!reserve_session(m)) {
+    int64_t now = uj_monitor_now_ms();
+    bool paused = m->accept_paused_until > now;
+
+    if (!uj_monitor_reserve(m)) {
       syslog(LOG_ERR, "userjail: %s: out of memory", m->spec->user);
-      teardown(m, -1);
-      continue;
+      uj_monitor_teardown(m, -1, true);
     }
     p = m->pfds;
-    p[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
+    /* fd -1: poll ignores the listening socket while accepting is paused. */
+    p[n++] = (struct pollfd){ .fd = paused ? -1 : m->listen_fd, .events = POLLIN };
     p[n++] = (struct pollfd){ .fd = m->pidfd, .events = POLLIN };
     for (size_t i = 0; i < m->n_sess; i++) {
       p[n++] = (struct pollfd){ .fd = m->sess[i].sock, .events = POLLIN };
@@ -357,17 +276,16 @@ static void serve(struct monitor *m)
     }
     /* last: pasta (fd -1, ignored by poll, when there is none) */
     p[n++] = (struct pollfd){ .fd = m->net.pasta_pidfd, .events = POLLIN };
-    if (poll(p, n, -1) < 0) {
+    int k = poll(p, n, poll_timeout(m, now));
+    if (k < 0) {
       if (errno == EINTR)
         continue;
       syslog(LOG_ERR, "userjail: %s: poll: %m", m->spec->user);
-      teardown(m, -1);
-      continue;
+      uj_monitor_teardown(m, -1, true);
     }
     if (p[1].revents) {
       syslog(LOG_WARNING, "userjail: init of %s's jail died", m->spec->user);
-      teardown(m, -1);
-      continue;
+      uj_monitor_teardown(m, -1, true);
     }
     /* pasta gone: the jail lives on without outbound network (its own
      * loopback still works); sessions are not cut for it. */
@@ -380,13 +298,48 @@ static void serve(struct monitor *m)
      * process exits. Walk backwards: drop_session moves the last one in. */
     for (size_t i = m->n_sess; i-- > 0;) {
       if (p[2 + 2 * i].revents || p[3 + 2 * i].revents)
-        drop_session(m, i);
+        uj_monitor_drop_session(m, i);
     }
     if (p[0].revents & POLLIN)
-      accept_one(m);
-    if (m->n_sess == 0 && m->spec->s->on_logout == UJ_LOGOUT_KILL)
-      teardown(m, -1);
+      uj_monitor_accept(m);
+    /* Until the first session, a jail lives at most this long: its creator
+     * may have died, or failed to send its request. */
+    if (m->first_session_deadline && uj_monitor_now_ms() >= m->first_session_deadline) {
+      syslog(LOG_WARNING, "userjail: %s: no session arrived within %d ms; ending the jail",
+             m->spec->user, UJ_TIMEOUT_FIRST_SESSION_MS);
+      m->first_session_deadline = 0;
+      uj_monitor_teardown(m, -1, false);
+      continue;
+    }
+    if (m->n_sess == 0 && !m->first_session_deadline &&
+        m->spec->s->on_logout == UJ_LOGOUT_KILL)
+      uj_monitor_teardown(m, -1, false);
   }
+}
+
+/* The monitor and the init are what keeps a jail endable: the kernel's OOM
+ * killer must pick a jailed process before them (-1000: never them), and
+ * their fd table must hold two fds per session whatever limit the login
+ * that created them had (sshd: 1024). The init inherits both at clone.
+ * No jailed process descends from either, so neither value reaches one. */
+static void protect_self(const char *user)
+{
+  struct rlimit rl = { .rlim_cur = UJ_MONITOR_NOFILE, .rlim_max = UJ_MONITOR_NOFILE };
+  struct rlimit old;
+  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0 || write(fd, "-1000", 5) != 5)
+    syslog(LOG_WARNING, "userjail: %s: monitor: set oom_score_adj: %m", user);
+  if (fd >= 0)
+    close(fd);
+  /* Never lower a limit someone set higher. */
+  if (getrlimit(RLIMIT_NOFILE, &old) == 0 && old.rlim_max > rl.rlim_max)
+    rl.rlim_max = old.rlim_max;
+  if (getrlimit(RLIMIT_NOFILE, &old) == 0 && old.rlim_cur > rl.rlim_cur)
+    rl.rlim_cur = old.rlim_cur;
+  if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+    syslog(LOG_WARNING, "userjail: %s: monitor: raise RLIMIT_NOFILE to %d: %m", user,
+           UJ_MONITOR_NOFILE);
 }
 
 /* Give back the pages that resolving the user dirtied (NSS and libconfig
@@ -416,12 +369,13 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
     __attribute__((noreturn));
 static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
 {
-  struct monitor m = { .spec = spec, .pidfd = -1, .listen_fd = -1 };
+  struct monitor m = { .spec = spec, .pidfd = -1, .lifeline = -1, .listen_fd = -1 };
   struct uj_err err;
 
   uj_err_clear(&err);
   uj_cgroup_init(&m.cg);
   uj_net_init(&m.net);
+  protect_self(spec->user);
   trim_memory();
   m.started = time(NULL);
   {
@@ -430,6 +384,7 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
     uj_set_proc_title(title);
   }
   m.listen_fd = listen_socket(spec->uid, &err);
+  m.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (m.listen_fd < 0 || start_jail(&m, &err) < 0) {
     char path[108];
     if (m.listen_fd >= 0) {
@@ -443,13 +398,10 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
   if (write(report_fd, "OK", 2) != 2)
     _exit(1);
   close(report_fd);
-  /* A session arrives right after this report: the creator holds it.
-   * Until then the count is zero, which must not end the jail. */
-  {
-    struct pollfd p = { .fd = m.listen_fd, .events = POLLIN };
-    if (poll(&p, 1, UJ_TIMEOUT_FIRST_SESSION_MS) > 0)
-      accept_one(&m);
-  }
+  /* The creator asks for the first session right after this report. Until
+   * it arrives the count is zero, which must not end the jail, but neither
+   * may a creator that died or failed keep it alive: a bounded wait. */
+  m.first_session_deadline = uj_monitor_now_ms() + UJ_TIMEOUT_FIRST_SESSION_MS;
   serve(&m);
 }
 

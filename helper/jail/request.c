@@ -133,7 +133,11 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
   }
 failed:
   /* Only a failure under a rule can be allowed; an unusable config or an
-   * unknown user is always refused. */
+   * unknown user is always refused, and so is a jail at its session limit
+   * (EUSERS): the user can reach that at will, and must not get an
+   * unjailed session for it. */
+  if (err.code == EUSERS)
+    allow = false;
   set_msg(msg, allow ? UJ_STATUS_ALLOW : UJ_STATUS_DENY, "%s", err.msg);
   uj_stats_bump(!r.ui.name ? UJ_STAT_REFUSED_USER
                 : !r.cfg   ? UJ_STAT_REFUSED_CONFIG

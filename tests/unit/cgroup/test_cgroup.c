@@ -609,6 +609,10 @@ static void test_real_host(void **state)
     assert_true(l > 0);
     target[l] = '\0';
     assert_non_null(strstr(target, name));
+    /* a directory opened O_PATH, never a writable cgroup.procs: the fds
+     * end up in a process of the user (sshd's unprivileged child) */
+    assert_null(strstr(target, "cgroup.procs"));
+    assert_true(fcntl(fds[i], F_GETFL) & O_PATH);
     close(fds[i]);
   }
 

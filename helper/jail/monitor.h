@@ -1,0 +1,80 @@
+/* Private to the jail monitor: monitor.c (lifecycle: start, serve loop,
+ * teardown) and monitor_sessions.c (the session table and the requests
+ * that arrive on the socket). Nothing else includes this. */
+#ifndef UJ_JAIL_MONITOR_H
+#define UJ_JAIL_MONITOR_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "cgroup/cgroup.h"
+#include "jail/jail.h"
+
+/* Sessions one jail holds at most. Each costs the monitor two fds (its
+ * connection and a pidfd of its process), so the monitor raises its own
+ * RLIMIT_NOFILE to UJ_MONITOR_NOFILE: sshd hands its children 1024, which
+ * used to cap a jail at ~508 sessions and then spin on accept4 EMFILE. */
+#define UJ_MAX_SESSIONS 4096
+#define UJ_MONITOR_FD_MARGIN 64
+#define UJ_MONITOR_NOFILE (2 * UJ_MAX_SESSIONS + UJ_MONITOR_FD_MARGIN)
+
+/* One session: its connection, and a pidfd of the process that opened it.
+ * Either ending ends the session: the connection alone is not enough,
+ * because processes the session process forks (sshd's unprivileged child)
+ * inherit it, and Linux has no close-on-fork. */
+struct session {
+  int sock;
+  int pidfd; /* -1 when the client sent none */
+};
+
+struct monitor {
+  const struct uj_jail_spec *spec;
+  struct uj_cgroup cg;
+  struct uj_net net; /* network = "private": pasta */
+  pid_t init_pid;
+  int pidfd;      /* of the init */
+  int lifeline;   /* write end of the init's lifeline pipe (see init.c) */
+  int listen_fd;
+  /* Held in reserve: when accept4 fails with EMFILE, closing it makes room
+   * to accept the waiting client and answer it (a refusal for a session)
+   * instead of leaving it in the backlog, where poll reports it again at
+   * once: that was the 100 % CPU loop. */
+  int spare_fd;
+  /* Sessions, grown on demand: an idle jail's memory is what the
+   * benchmark holds us to, so no fixed 4096-slot arrays. */
+  struct session *sess;
+  size_t n_sess, cap_sess;
+  struct pollfd *pfds;
+  time_t started;
+  /* Until its first session arrives the jail is ended at this time
+   * (CLOCK_MONOTONIC ms); 0 once a session came. */
+  int64_t first_session_deadline;
+  /* Accepting is paused until then (ms) after an accept error that a
+   * retry would only repeat (ENFILE, ENOMEM). */
+  int64_t accept_paused_until;
+  /* Set by a teardown that will not be called off (stop, init died): new
+   * sessions are refused while it waits for the user's lock. */
+  bool ending;
+};
+
+int64_t uj_monitor_now_ms(void);
+
+/* monitor_sessions.c */
+/* Make room for one more session (and its two pollfds). */
+bool uj_monitor_reserve(struct monitor *m);
+void uj_monitor_drop_session(struct monitor *m, size_t i);
+/* Accept one connection and serve its request. Returns 1 when it became a
+ * session. A stop request tears the jail down (and does not return). */
+int uj_monitor_accept(struct monitor *m);
+
+/* monitor.c: end the jail. `stopper` is the connection of `userjail stop`
+ * (-1 otherwise); it gets the error, if any, and is closed when everything
+ * is gone. Not `final` (no session left, none ever came): returns when a
+ * login that was waiting for the user's lock took a session meanwhile, and
+ * the jail lives on. */
+void uj_monitor_teardown(struct monitor *m, int stopper, bool final);
+
+#endif

@@ -1,0 +1,218 @@
+/* The jail monitor's session table and the requests that arrive on its
+ * socket (/run/userjail/UID.sock): a session, the jail's state (`list`) or
+ * its end (`stop`). The loop that waits on all of it is monitor.c.
+ *
+ * Limits: at most UJ_MAX_SESSIONS sessions; past that, and whenever the fd
+ * table is full, a session request gets an explicit refusal (which the PAM
+ * module shows the user) rather than a closed connection, and `list` and
+ * `stop` are still answered: the monitor keeps one fd in reserve for that. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "common/timeouts.h"
+#include "jail/monitor.h"
+
+/* After an accept error that retrying at once would repeat, wait this long
+ * before accepting again (the backlog keeps the clients meanwhile). */
+#define ACCEPT_PAUSE_MS 100
+
+bool uj_monitor_reserve(struct monitor *m)
+{
+  if (m->n_sess < m->cap_sess)
+    return true;
+  size_t cap = m->cap_sess ? m->cap_sess * 2 : 4;
+  struct session *ns = realloc(m->sess, cap * sizeof *ns);
+  if (!ns)
+    return false;
+  m->sess = ns;
+  /* listening socket, init, two per session, pasta */
+  struct pollfd *p = realloc(m->pfds, (2 * cap + 3) * sizeof *p);
+  if (!p)
+    return false;
+  m->pfds = p;
+  m->cap_sess = cap;
+  return true;
+}
+
+void uj_monitor_drop_session(struct monitor *m, size_t i)
+{
+  close(m->sess[i].sock);
+  if (m->sess[i].pidfd >= 0)
+    close(m->sess[i].pidfd);
+  m->sess[i] = m->sess[--m->n_sess];
+}
+
+static int send_join(struct monitor *m, int c)
+{
+  struct uj_join_msg msg;
+  int fds[1 + UJ_CGROUP_MAXDIRS];
+  size_t n = 0;
+  struct uj_err err;
+
+  memset(&msg, 0, sizeof msg);
+  msg.magic = UJ_PROTO_MAGIC;
+  msg.status = UJ_STATUS_JAILED;
+  msg.ns_flags = m->spec->ns_flags;
+  msg.init_pid = m->init_pid;
+  msg.n_cgroup = (uint32_t) m->cg.n;
+  fds[n++] = m->pidfd;
+  for (size_t i = 0; i < m->cg.n; i++)
+    fds[n++] = m->cg.procs_fds[i];
+  if (uj_send_fds(c, &msg, sizeof msg, fds, n, &err) < 0) {
+    syslog(LOG_WARNING, "userjail: %s: send session: %s", m->spec->user, err.msg);
+    return -1;
+  }
+  return 0;
+}
+
+/* A session the jail cannot take: say why (the PAM module shows it). */
+static void refuse_session(struct monitor *m, int c, const char *why)
+{
+  struct uj_join_msg msg;
+  struct uj_err err;
+
+  memset(&msg, 0, sizeof msg);
+  msg.magic = UJ_PROTO_MAGIC;
+  msg.status = UJ_STATUS_DENY;
+  snprintf(msg.msg, sizeof msg.msg, "%s", why);
+  syslog(LOG_WARNING, "userjail: %s: session refused: %s", m->spec->user, why);
+  uj_send_fds(c, &msg, sizeof msg, NULL, 0, &err);
+}
+
+static void send_info(struct monitor *m, int c)
+{
+  struct uj_info_msg info = {
+    .magic = UJ_PROTO_MAGIC,
+    .init_pid = m->init_pid,
+    .sessions = (uint32_t) m->n_sess,
+    .linger = m->spec->s->on_logout == UJ_LOGOUT_LINGER,
+    .started = m->started,
+    .uid = m->spec->uid,
+    .version = UJ_INFO_VERSION,
+    .config_hash = m->spec->config_hash,
+  };
+  struct uj_err err;
+  uj_send_fds(c, &info, sizeof info, NULL, 0, &err);
+}
+
+/* accept4, using the spare fd when the table is full. *short_of_fds tells
+ * the caller that the connection was accepted into the reserve slot: it
+ * can be answered, but nothing that needs another fd can be done. */
+static int accept_client(struct monitor *m, bool *short_of_fds)
+{
+  int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+  *short_of_fds = false;
+  if (c >= 0 || (errno != EMFILE && errno != ENFILE) || m->spare_fd < 0) {
+    if (c < 0 && errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+      m->accept_paused_until = uj_monitor_now_ms() + ACCEPT_PAUSE_MS;
+    return c;
+  }
+  close(m->spare_fd);
+  m->spare_fd = -1;
+  c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  if (c < 0) /* someone else took the slot (ENFILE: the whole system is full) */
+    m->accept_paused_until = uj_monitor_now_ms() + ACCEPT_PAUSE_MS;
+  else
+    *short_of_fds = true;
+  return c;
+}
+
+/* Take the reserve fd back once a slot is free again. */
+static void restore_spare(struct monitor *m)
+{
+  if (m->spare_fd < 0)
+    m->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* Take the session on c, or refuse it with a reason. True when taken. */
+static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds)
+{
+  char why[128];
+
+  if (m->ending) {
+    refuse_session(m, c, "the jail is ending; log in again");
+  } else if (m->n_sess >= UJ_MAX_SESSIONS) {
+    snprintf(why, sizeof why, "%zu sessions already open (the limit)", m->n_sess);
+    refuse_session(m, c, why);
+  } else if (short_of_fds || pidfd < 0) {
+    /* pidfd < 0: the descriptor did not fit (MSG_CTRUNC), fd table full. */
+    snprintf(why, sizeof why, "the jail's monitor is out of file descriptors (%zu sessions)",
+             m->n_sess);
+    refuse_session(m, c, why);
+  } else if (!uj_monitor_reserve(m)) {
+    refuse_session(m, c, "the jail's monitor is out of memory");
+  } else if (send_join(m, c) == 0) {
+    m->sess[m->n_sess++] = (struct session){ .sock = c, .pidfd = pidfd };
+    m->first_session_deadline = 0;
+    return true;
+  }
+  if (pidfd >= 0)
+    close(pidfd);
+  close(c);
+  return false;
+}
+
+int uj_monitor_accept(struct monitor *m)
+{
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  struct timeval tv = { .tv_sec = UJ_TIMEOUT_REQUEST_S };
+  struct uj_err err;
+  int pidfd = -1;
+  size_t nfds = 0;
+  char cmd = 0;
+  bool short_of_fds;
+  int c = accept_client(m, &short_of_fds);
+  int became_session = 0;
+
+  if (c < 0)
+    return 0;
+  /* The socket lives in a root-only directory; check anyway. */
+  if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)
+    goto close;
+  setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (uj_recv_fds(c, &cmd, 1, &pidfd, 1, &nfds, &err) < 0) {
+    /* A session request whose pidfd found no free slot arrives truncated. */
+    if (err.code == EMSGSIZE && cmd == UJ_CMD_SESSION)
+      serve_session(m, c, -1, true);
+    else
+      close(c);
+    goto out;
+  }
+  switch (cmd) {
+  case UJ_CMD_SESSION:
+    if (nfds == 0) /* every client sends one (client.c); none is a bad client */
+      break;
+    became_session = serve_session(m, c, pidfd, short_of_fds);
+    goto out;
+  case UJ_CMD_INFO:
+    send_info(m, c);
+    break;
+  case UJ_CMD_STOP:
+    /* Already ending: closing tells `stop` we are on it; it then waits for
+     * the user's lock, which the ending monitor holds until it is done. */
+    if (m->ending)
+      break;
+    if (nfds)
+      close(pidfd);
+    nfds = 0;
+    restore_spare(m);
+    uj_monitor_teardown(m, c, true);
+    return 0;
+  }
+close:
+  if (nfds)
+    close(pidfd);
+  close(c);
+out:
+  restore_spare(m);
+  return became_session;
+}
