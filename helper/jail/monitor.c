@@ -324,22 +324,28 @@ static void serve(struct monitor *m)
  * No jailed process descends from either, so neither value reaches one. */
 static void protect_self(const char *user)
 {
-  struct rlimit rl = { .rlim_cur = UJ_MONITOR_NOFILE, .rlim_max = UJ_MONITOR_NOFILE };
-  struct rlimit old;
+  struct rlimit old, rl;
   int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 
+  /* Both need CAP_SYS_RESOURCE, which some containers withhold from root. */
   if (fd < 0 || write(fd, "-1000", 5) != 5)
     syslog(LOG_WARNING, "userjail: %s: monitor: set oom_score_adj: %m", user);
   if (fd >= 0)
     close(fd);
-  /* Never lower a limit someone set higher. */
-  if (getrlimit(RLIMIT_NOFILE, &old) == 0 && old.rlim_max > rl.rlim_max)
-    rl.rlim_max = old.rlim_max;
-  if (getrlimit(RLIMIT_NOFILE, &old) == 0 && old.rlim_cur > rl.rlim_cur)
-    rl.rlim_cur = old.rlim_cur;
-  if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-    syslog(LOG_WARNING, "userjail: %s: monitor: raise RLIMIT_NOFILE to %d: %m", user,
-           UJ_MONITOR_NOFILE);
+  if (getrlimit(RLIMIT_NOFILE, &old) < 0 || old.rlim_cur >= UJ_MONITOR_NOFILE)
+    return; /* never lower a limit someone set higher */
+  rl.rlim_cur = UJ_MONITOR_NOFILE;
+  rl.rlim_max = old.rlim_max > rl.rlim_cur ? old.rlim_max : rl.rlim_cur;
+  if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+    return;
+  /* Without the capability: as far as the hard limit goes. Sessions past
+   * what that holds are refused (monitor_sessions.c), never spun on. */
+  rl.rlim_cur = old.rlim_max;
+  rl.rlim_max = old.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+  syslog(LOG_WARNING, "userjail: %s: monitor: RLIMIT_NOFILE only %llu (want %d): about %llu "
+         "sessions fit", user, (unsigned long long) rl.rlim_cur, UJ_MONITOR_NOFILE,
+         (unsigned long long) (rl.rlim_cur > 16 ? (rl.rlim_cur - 16) / 2 : 0));
 }
 
 /* Give back the pages that resolving the user dirtied (NSS and libconfig

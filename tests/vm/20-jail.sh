@@ -123,6 +123,40 @@ fi
 wait $uj_rp
 check_gone spin
 
+# ---- monitor and init: out of the OOM killer's reach, fds for 4096 sessions
+# (here root has CAP_SYS_RESOURCE, which the dev machine's container lacks),
+# and a monitor killed with SIGKILL takes its jail with it --------------------
+(ulimit -n 1024 && exec $UJ_RUN /bin/sleep 30) >/tmp/prot.out 2>&1 &
+uj_rp=$!
+uj_mon= uj_init=
+if wait_cg present; then
+  sleep 0.5
+  for p in /proc/[0-9]*; do
+    case "$(cat $p/comm 2>/dev/null)" in
+      userjail-mon*) uj_mon=${p#/proc/} ;;
+      userjail-init) uj_init=${p#/proc/} ;;
+    esac
+  done
+  uj_adj="$(cat /proc/$uj_mon/oom_score_adj 2>&1) $(cat /proc/$uj_init/oom_score_adj 2>&1)"
+  if [ "$uj_adj" = "-1000 -1000" ]; then uj_pass "oom-adj: monitor and init at -1000"
+  else uj_fail "oom-adj: monitor $uj_mon, init $uj_init: '$uj_adj'"; fi
+  uj_nf=$(awk '/^Max open files/ { print $4 " " $5 }' /proc/$uj_mon/limits)
+  if [ "$uj_nf" = "8256 8256" ]; then uj_pass "nofile: monitor created under ulimit -n 1024 has $uj_nf"
+  else uj_fail "nofile: monitor has '$uj_nf', want 8256 8256"; fi
+  kill -9 "$uj_mon"
+  uj_i=0
+  while [ -d /proc/$uj_init ] && [ $uj_i -lt 200 ]; do sleep 0.01; uj_i=$((uj_i + 1)); done
+  if [ ! -d /proc/$uj_init ]; then uj_pass "lifeline: init ended with its killed monitor"
+  else uj_fail "lifeline: init $uj_init outlived its monitor"; fi
+  wait $uj_rp
+  uj_out=$(userjail stop test 2>&1)
+  if [ ! -d $UJ_CG ] && [ ! -e /run/userjail/1000.sock ]; then uj_pass "remains: stop cleared them ($uj_out)"
+  else uj_fail "remains: $UJ_CG or the socket still there after stop: $uj_out"; fi
+else
+  uj_fail "oom-adj: $UJ_CG never appeared: $(cat /tmp/prot.out)"
+fi
+check_gone monitor-killed
+
 # reference: the same loop outside any jail gets a whole CPU
 mkdir -p /sys/fs/cgroup/ujref
 vmtool spin 4 &
