@@ -12,9 +12,9 @@
  *     init (the kernel then kills everything in the pid namespace), empties
  *     and removes the cgroup, removes the state files, exits.
  * Living outside the jail, it can remove the cgroup that the init was in.
- * The init holds the read end of a "lifeline" pipe whose write end only the
- * monitor has: if the monitor dies (kill -9, crash), the init sees the
- * hangup and exits, which ends the jail; the next login or `userjail stop`
+ * The init holds one end of a socketpair whose other end only the monitor
+ * has (its "lifeline"): if the monitor dies (kill -9, crash, OOM), the init
+ * sees the hangup and exits, which ends the jail; the next login or `userjail stop`
  * then clears what is left (remains.c).
  * The session table and the socket's requests are monitor_sessions.c. */
 #include <errno.h>

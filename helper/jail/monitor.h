@@ -36,7 +36,7 @@ struct monitor {
   struct uj_net net; /* network = "private": pasta */
   pid_t init_pid;
   int pidfd;      /* of the init */
-  int lifeline;   /* write end of the init's lifeline pipe (see init.c) */
+  int lifeline;   /* our end of the channel to the init: it exits on its hangup */
   int listen_fd;
   /* Held in reserve: when accept4 fails with EMFILE, closing it makes room
    * to accept the waiting client and answer it (a refusal for a session)
