@@ -49,6 +49,11 @@ everything_gone() { # WHAT USER
   expect_eq "$1: no mount left on the host" "" "$(new_mounts)"
 }
 wait_for_line() { wait_until "$1" grep -q "$2" "$3"; }
+sessions_are() { [ "$(uj_list_field "$1" sessions)" = "$2" ]; } # USER N
+expect_sessions() { # WHAT USER N: list shows N sessions for USER (within 5 s)
+  if wait_until 5 sessions_are "$2" "$3"; then pass "$1"
+  else fail "$1" "sessions: $(uj_list_field "$2" sessions)" "$("$UJ_HELPER" list 2>&1)"; fi
+}
 
 # ---------------------------------------------------------------------------
 # Monitor killed with SIGKILL mid-session
@@ -137,6 +142,7 @@ out=$(timeout 60 strace -o /dev/null -e trace=pidfd_open -e inject=pidfd_open:er
   "$UJ_HELPER" run --config "$UJ_CONF" "$U2" -- true 2>&1 </dev/null)
 expect_match "creator's pidfd_open fails: run fails" "pidfd|Too many open files" "$out"
 check "creator's pidfd_open fails: jail was made, has no session" test -n "$(monitor_of "$U2")"
+expect_sessions "no first session yet: list shows the jail with 0 sessions" "$U2" 0
 timeout 60 strace -o /dev/null -e trace=pidfd_open -e inject=pidfd_open:delay_enter=60000000 \
   "$UJ_HELPER" run --config "$UJ_CONF" "$U3" -- true </dev/null >/dev/null 2>&1 &
 st=$!
@@ -145,7 +151,6 @@ creator=$(pgrep -f "^$UJ_HELPER run --config $UJ_CONF $U3 ")
 kill -9 "$creator" "$st" 2>/dev/null
 wait "$st" 2>/dev/null
 check "creator killed before its request: jail was made" test -n "$(monitor_of "$U3")"
-expect_eq "no first session yet: list shows 0 sessions" 0 "$(uj_list_field "$U2" sessions)"
 # UJ_TIMEOUT_FIRST_SESSION_MS is 30 s
 expect_gone "creator's pidfd_open failed: jail ends within 40 s" "$U2" 40
 expect_gone "creator killed: jail ends within 40 s" "$U3" 40
@@ -181,14 +186,13 @@ if wait_for_line 120 '^done' "$UJ_TMP/flood.out"; then
     "$(sed -n 2p "$UJ_TMP/flood.out")"
 else fail "4200 sessions: flood finished" "$(cat "$UJ_TMP/flood.out")"; fi
 expect_idle "4096 sessions" "$mon"
-expect_eq "4096 sessions: list shows the jail with 4096 sessions" 4096 "$(uj_list_field "$U" sessions)"
+expect_sessions "4096 sessions: list shows the jail with 4096 sessions" "$U" 4096
 out=$(uj_ssh "$U" 'echo COMMAND-RAN' 2>&1)
 expect_nomatch "session 4097 over ssh: no shell" COMMAND-RAN "$out"
 expect_match "session 4097 over ssh: the user is told why" "login refused:.*4096 sessions already open \(the limit\)" "$out"
 kill "$flood"
 wait "$flood" 2>/dev/null
-if wait_until 10 test "$(uj_list_field "$U" sessions)" = 1; then pass "flood gone: 1 session left"
-else fail "flood gone: 1 session left" "$(uj_list_field "$U" sessions)"; fi
+expect_sessions "flood gone: 1 session left" "$U" 1
 out=$(uj_ssh "$U" 'hostname' 2>&1)
 expect_eq "after the flood: login works" "jail-$U" "$out"
 
