@@ -132,17 +132,20 @@ static void restore_spare(struct monitor *m)
     m->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-/* Take the session on c, or refuse it with a reason. True when taken. */
+/* Take the session on c, or refuse it with a reason. True when taken. A
+ * session is only taken while the spare fd is held too, so that the next
+ * client can always be answered. */
 static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds)
 {
   char why[128];
 
+  restore_spare(m);
   if (m->ending) {
     refuse_session(m, c, "the jail is ending; log in again");
   } else if (m->n_sess >= UJ_MAX_SESSIONS) {
     snprintf(why, sizeof why, "%zu sessions already open (the limit)", m->n_sess);
     refuse_session(m, c, why);
-  } else if (short_of_fds || pidfd < 0) {
+  } else if (short_of_fds || pidfd < 0 || m->spare_fd < 0) {
     /* pidfd < 0: the descriptor did not fit (MSG_CTRUNC), fd table full. */
     snprintf(why, sizeof why, "the jail's monitor is out of file descriptors (%zu sessions)",
              m->n_sess);

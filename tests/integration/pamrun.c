@@ -2,7 +2,10 @@
  * SERVICE (as sshd or login would), run CMD as USER in a child (which
  * inherits whatever the session modules did to this process, e.g. the
  * jail's namespaces), wait for it, close the session. Exit status: CMD's, or
- * 100 + PAM error when the session could not be opened. Test tool only. */
+ * 100 + PAM error when the session could not be opened. With PAMRUN_CGROUP
+ * set in the environment, also prints this process's /proc/self/cgroup
+ * before open_session and after close_session ("before:"/"after:" lines),
+ * to see that a session moves back where it came from. Test tool only. */
 #include <grp.h>
 #include <pwd.h>
 #include <security/pam_appl.h>
@@ -13,6 +16,15 @@
 #include <unistd.h>
 
 static struct pam_conv conv = {misc_conv, NULL};
+
+static void show_cgroup(const char *when) {
+  char buf[4096];
+  FILE *f;
+  if (!getenv("PAMRUN_CGROUP") || !(f = fopen("/proc/self/cgroup", "r"))) return;
+  while (fgets(buf, sizeof buf, f)) printf("%s: %s", when, buf);
+  fclose(f);
+  fflush(stdout);
+}
 
 int main(int argc, char **argv) {
   if (argc < 4) {
@@ -25,6 +37,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   pam_handle_t *ph = NULL;
+  show_cgroup("before");
   int rc = pam_start(argv[1], argv[2], &conv, &ph);
   if (rc == PAM_SUCCESS) rc = pam_open_session(ph, 0);
   if (rc != PAM_SUCCESS) {
@@ -48,6 +61,7 @@ int main(int argc, char **argv) {
   waitpid(pid, &st, 0);
   rc = pam_close_session(ph, 0);
   if (rc != PAM_SUCCESS) fprintf(stderr, "pamrun: close_session: %s\n", pam_strerror(ph, rc));
+  show_cgroup("after");
   pam_end(ph, rc);
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

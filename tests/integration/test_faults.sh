@@ -190,6 +190,12 @@ expect_sessions "4096 sessions: list shows the jail with 4096 sessions" "$U" 409
 out=$(uj_ssh "$U" 'echo COMMAND-RAN' 2>&1)
 expect_nomatch "session 4097 over ssh: no shell" COMMAND-RAN "$out"
 expect_match "session 4097 over ssh: the user is told why" "login refused:.*4096 sessions already open \(the limit\)" "$out"
+# a limit the user can reach at will must not open an unjailed session
+uj_conf_basic 'on_error = "allow";'
+out=$(uj_ssh "$U" 'echo "RAN $(hostname)"' 2>&1)
+expect_nomatch "session 4097 under on_error = allow: not let in unjailed" "^RAN" "$out"
+expect_match "session 4097 under on_error = allow: refused with the reason" "the limit" "$out"
+uj_conf_basic
 kill "$flood"
 wait "$flood" 2>/dev/null
 expect_sessions "flood gone: 1 session left" "$U" 1
@@ -282,5 +288,22 @@ else
     wait_until 5 grep -q "pam_userjail(ujt-sshd-$UJ_TAG:session): session of $U left its jail" $logs
 fi
 everything_gone "after the fd and log checks" "$U"
+
+# logout moves the session process back where it came from, through the
+# O_PATH dirs (linger: the jail's cgroup stays, nothing kills the process)
+uj_conf_basic 'on_logout = "linger";'
+uj_pamtester_setup
+if uj_pamrun_build 2>"$UJ_TMP/gcc.err"; then
+  out=$(PAMRUN_CGROUP=1 timeout 60 "$UJ_TMP/pamrun" "$UJ_PAMTESTER_SVC" "$U" sh -c 'echo "IN $(hostname)"; grep -c "/userjail/$(id -u)\$" /proc/self/cgroup' 2>&1)
+  expect_eq "pamrun session is jailed, in the user's cgroup" "IN jail-$U yes" \
+    "$(grep '^IN' <<<"$out") $(grep -qx '[1-9][0-9]*' <<<"$out" && echo yes)"
+  expect_eq "logout: the session process is back in its own cgroups" \
+    "$(sed -n 's/^before: //p' <<<"$out")" "$(sed -n 's/^after: //p' <<<"$out")"
+else
+  fail "build pamrun" "$(cat "$UJ_TMP/gcc.err")"
+fi
+"$UJ_HELPER" stop "$U" >/dev/null 2>&1
+uj_conf_basic
+everything_gone "after the move-back check" "$U"
 
 uj_summary
