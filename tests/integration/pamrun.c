@@ -6,6 +6,8 @@
  * set in the environment, also prints this process's /proc/self/cgroup
  * before open_session and after close_session ("before:"/"after:" lines),
  * to see that a session moves back where it came from. Test tool only. */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <security/pam_appl.h>
@@ -17,10 +19,21 @@
 
 static struct pam_conv conv = {misc_conv, NULL};
 
+/* The host's /proc, opened before the session: after the module's setns
+ * the path /proc is the jail's, where this process has no pid. */
+static int host_proc = -1;
+
 static void show_cgroup(const char *when) {
   char buf[4096];
   FILE *f;
-  if (!getenv("PAMRUN_CGROUP") || !(f = fopen("/proc/self/cgroup", "r"))) return;
+  int fd;
+  if (!getenv("PAMRUN_CGROUP")) return;
+  if (host_proc < 0) host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  fd = openat(host_proc, "self/cgroup", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || !(f = fdopen(fd, "r"))) {
+    printf("%s: cannot read: %m\n", when);
+    return;
+  }
   while (fgets(buf, sizeof buf, f)) printf("%s: %s", when, buf);
   fclose(f);
   fflush(stdout);

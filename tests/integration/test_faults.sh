@@ -253,6 +253,9 @@ syslog_files() {
   pgrep -f '^busybox syslogd -n -O ' | while read -r p; do
     tr '\0' '\n' <"/proc/$p/cmdline" | sed -n 5p; done
 }
+# other tests on this machine start and stop syslog daemons on /dev/log:
+# make sure one listens now (ours if none)
+uj_syslog_start
 : >"$UJ_TMP/bg.out"
 uj_ssh_bg "$U" 'echo "IN $(hostname)"; for p in $(pgrep -u "$(id -u)"); do ls -l /proc/$p/fd/ 2>/dev/null; done | grep -c "cgroup.procs"; sleep 1006'
 bg=$UJ_BG_PID
