@@ -66,12 +66,19 @@ static void cleanup_joined(pam_handle_t *pamh, void *data, int error_status)
   free(ms);
 }
 
-static int deny(pam_handle_t *pamh, int flags, const char *user, const char *why)
+/* log_fd: the module's log socket once in the jail (log.h), else -1. */
+static int deny_logged(pam_handle_t *pamh, int flags, const char *user, const char *why,
+                       int log_fd)
 {
-  pam_syslog(pamh, LOG_ERR, "denying session of %s: %s", user, why);
+  uj_modlog(pamh, log_fd, LOG_ERR, "denying session of %s: %s", user, why);
   if (!(flags & PAM_SILENT))
     pam_error(pamh, "userjail: login refused: %s", why);
   return PAM_SESSION_ERR;
+}
+
+static int deny(pam_handle_t *pamh, int flags, const char *user, const char *why)
+{
+  return deny_logged(pamh, flags, user, why, -1);
 }
 
 UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -157,21 +164,25 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
    * session ends: it is already inside, so on_error cannot let it go on
    * unjailed, and a jailed session without its filter is not served. */
   if (uj_enter_filter(filter, &err) < 0) {
+    int rc;
     free(filter);
     leave_and_log(pamh, ms);
+    rc = deny_logged(pamh, flags, user, err.msg, ms->log_fd);
     if (ms->log_fd >= 0)
       close(ms->log_fd);
     free(ms);
-    return deny(pamh, flags, user, err.msg);
+    return rc;
   }
   free(filter);
   if (pam_set_data(pamh, DATA_KEY, ms, cleanup_joined) != PAM_SUCCESS) {
     /* We are in the jail's namespaces now: refuse, after leaving. */
+    int rc;
     leave_and_log(pamh, ms);
+    rc = deny_logged(pamh, flags, user, "cannot store session data", ms->log_fd);
     if (ms->log_fd >= 0)
       close(ms->log_fd);
     free(ms);
-    return deny(pamh, flags, user, "cannot store session data");
+    return rc;
   }
   if (args.debug)
     uj_modlog(pamh, ms->log_fd, LOG_DEBUG, "%s entered its jail (init pid %d)", user,
