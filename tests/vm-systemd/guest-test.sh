@@ -181,7 +181,9 @@ if echo "$out" | grep -qx '0::/user.slice/user-1001.slice/session-[^/]*\.scope';
 else fail "unjailed-control: su -l ujfree -> $(echo "$out" | oneline)"; fi
 
 # ---- login 1: su -l ---------------------------------------------------------------
-SHELLCMD='cat /proc/self/cgroup; echo "host=$(hostname)"; sleep 8'
+# 20 s: long enough that the checks below still see the session under a
+# loaded emulated VM (at 8 s, a busy host saw the jail end before them).
+SHELLCMD='cat /proc/self/cgroup; echo "host=$(hostname)"; sleep 20'
 timeout 120 su -l ujsd -c "$SHELLCMD" >/tmp/su1.out 2>&1 &
 su1=$!
 wait_for 10 pgrep -P $su1 -x su >/dev/null
