@@ -64,8 +64,23 @@ static int cgroup_dir_join_self(int dirfd)
   return w == 1 ? 0 : -1;
 }
 
-int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joined *j,
-             struct uj_err *err)
+int uj_limits_pin(pid_t pid, const struct uj_limits_msg *l, struct uj_err *err)
+{
+  cpu_set_t set;
+
+  if (!l || l->ncpus == 0)
+    return 0;
+  CPU_ZERO(&set);
+  for (int c = 0; c < CPU_SETSIZE && c < UJ_CPUMASK_WORDS * 64; c++)
+    if (l->cpu_mask[c / 64] & (1ull << (c % 64)))
+      CPU_SET(c, &set);
+  if (sched_setaffinity(pid, sizeof set, &set) < 0)
+    return uj_err_set(err, errno, "pin to the jail's %u CPU(s)", l->ncpus);
+  return 0;
+}
+
+int uj_enter(const struct uj_join_msg *msg, const struct uj_limits_msg *limits, int *fds,
+             size_t nfds, struct uj_joined *j, struct uj_err *err)
 {
   size_t ncg = msg->n_cgroup, nre = msg->n_restore;
   int pidfd;
@@ -89,6 +104,12 @@ int uj_enter(const struct uj_join_msg *msg, int *fds, size_t nfds, struct uj_joi
   if (setns(pidfd, (int) msg->ns_flags) < 0) {
     uj_err_set(err, errno, "setns into the jail");
     goto fail;
+  }
+  {
+    /* The jail's CPUs: a pin that fails (a CPU went offline since the jail
+     * started) leaves the quota, which is the limit, in force. */
+    struct uj_err ignored;
+    uj_limits_pin(0, limits, &ignored);
   }
   /* Caps are kept for the caller's own remaining work (sshd still has to
    * finish the session as root), but nothing it executes from now on can

@@ -87,3 +87,47 @@ int uj_recv_fds(int sock, void *buf, size_t len, int *fds, size_t maxfds, size_t
   }
   return 0;
 }
+
+int uj_send_join(int sock, struct uj_join_msg *msg, const struct uj_limits_msg *l,
+                 const int *fds, size_t nfds, struct uj_err *err)
+{
+  char buf[sizeof *msg + sizeof *l];
+  size_t len = sizeof *msg;
+
+  msg->magic = l ? UJ_PROTO_MAGIC_LIMITS : UJ_PROTO_MAGIC;
+  memcpy(buf, msg, sizeof *msg);
+  if (l) {
+    memcpy(buf + sizeof *msg, l, sizeof *l);
+    len += sizeof *l;
+  }
+  /* One sendmsg: the reader takes it in two reads, the fds with the first. */
+  return uj_send_fds(sock, buf, len, fds, nfds, err);
+}
+
+int uj_recv_join(int sock, struct uj_join_msg *msg, struct uj_limits_msg *l, int *have_limits,
+                 int *fds, size_t maxfds, size_t *nfds, struct uj_err *err)
+{
+  size_t none;
+
+  *have_limits = 0;
+  memset(l, 0, sizeof *l);
+  if (uj_recv_fds(sock, msg, sizeof *msg, fds, maxfds, nfds, err) < 0)
+    return -1;
+  if (msg->magic == UJ_PROTO_MAGIC_LIMITS) {
+    if (uj_recv_fds(sock, l, sizeof *l, NULL, 0, &none, err) < 0)
+      goto bad;
+    l->hostname[sizeof l->hostname - 1] = '\0';
+    if (l->ncpus > UJ_CPUMASK_WORDS * 64)
+      l->ncpus = 0;
+    *have_limits = 1;
+  } else if (msg->magic != UJ_PROTO_MAGIC) {
+    uj_err_set(err, EPROTO, "bad answer (magic %#x)", msg->magic);
+    goto bad;
+  }
+  msg->msg[sizeof msg->msg - 1] = '\0';
+  return 0;
+bad:
+  close_many(fds, *nfds);
+  *nfds = 0;
+  return -1;
+}

@@ -16,6 +16,13 @@
 /* The seccomp filter message (module <-> helper only; monitors never see
  * it, so a monitor started by an older helper still serves new ones). */
 #define UJ_FILTER_MAGIC 0x756a6631u /* "ujf1" */
+/* A uj_join_msg with this magic is followed on the stream by a
+ * uj_limits_msg (sent with it in one sendmsg). A jail monitor started by an
+ * older release sends UJ_PROTO_MAGIC and no trailer, so a helper reading
+ * the join message first and the trailer only under this magic serves both
+ * kinds of live jail across an upgrade. The module and the helper are
+ * installed together: they always speak the newest form. */
+#define UJ_PROTO_MAGIC_LIMITS 0x756a3032u /* "uj02" */
 #define UJ_MAX_FDS 16
 #define UJ_MSG_LEN 512
 /* Instructions of the seccomp filter a session installs (the default one is
@@ -55,8 +62,29 @@ struct uj_filter_msg {
   struct sock_filter insns[UJ_MAX_FILTER];
 };
 
+/* What the jail is held to, as its monitor created it (not the config of
+ * the moment: a live jail keeps its settings). For the notice at login and
+ * for pinning the session to the jail's CPUs. */
+#define UJ_CPUMASK_WORDS 16 /* 1024 CPUs */
+struct uj_limits_msg {
+  uint64_t memory_max;    /* bytes, 0 = unlimited */
+  uint64_t pids_max;      /* 0 = unlimited */
+  uint64_t tmp_size;      /* bytes of each of /tmp, /var/tmp, /dev/shm */
+  uint32_t cpu_milli;     /* 1000 = one CPU, 0 = unlimited */
+  uint32_t notice;        /* 1: tell the user at login */
+  uint32_t lxcfs;         /* 1: the jail's /proc shows LXCFS's views */
+  uint32_t ncpus;         /* CPUs set in cpu_mask; 0 = no pinning */
+  uint64_t cpu_mask[UJ_CPUMASK_WORDS];
+  char hostname[72];      /* the jail's hostname, NUL-terminated */
+};
+
+
 /* Monitor commands: the first byte a client writes on the jail socket. */
 #define UJ_CMD_SESSION 'S'  /* hold a session; reply uj_join_msg + fds */
+/* The same for `userjail enter` (an admin): never refused for a used-up
+ * process limit, which is what an admin may come in to fix. A monitor of an
+ * older release closes the connection on it; the caller then asks 'S'. */
+#define UJ_CMD_SESSION_ADMIN 'A'
 #define UJ_CMD_INFO 'I'     /* reply a uj_info_msg, then close */
 #define UJ_CMD_STOP 'T'     /* tear the jail down; the socket closes when done,
                                after the error text if it did not end cleanly */
@@ -96,5 +124,15 @@ int uj_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nf
  * closed peer is an error). */
 int uj_recv_fds(int sock, void *buf, size_t len, int *fds, size_t maxfds, size_t *nfds,
                 struct uj_err *err);
+
+/* A join message and its limits trailer (l may be NULL: then the plain
+ * UJ_PROTO_MAGIC form, as an older monitor sends it). Sets msg->magic. */
+int uj_send_join(int sock, struct uj_join_msg *msg, const struct uj_limits_msg *l,
+                 const int *fds, size_t nfds, struct uj_err *err);
+/* Receive a join message, and its trailer when the magic says one follows
+ * (*have_limits tells; l zeroed otherwise). A magic of neither kind is an
+ * EPROTO error (fds closed). */
+int uj_recv_join(int sock, struct uj_join_msg *msg, struct uj_limits_msg *l, int *have_limits,
+                 int *fds, size_t maxfds, size_t *nfds, struct uj_err *err);
 
 #endif

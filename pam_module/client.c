@@ -64,8 +64,10 @@ static void exec_helper(const struct uj_module_args *a, const char *user, int so
 }
 
 int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
-                  int *fds, size_t *nfds, struct uj_filter_msg *filter, struct uj_err *err)
+                  struct uj_limits_msg *limits, int *fds, size_t *nfds,
+                  struct uj_filter_msg *filter, struct uj_err *err)
 {
+  int have_limits;
   int sv[2];
   pid_t pid;
   struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
@@ -91,10 +93,10 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
     exec_helper(a, user, sv[1]);
   close(sv[1]);
   setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  r = uj_recv_fds(sv[0], msg, sizeof *msg, fds, UJ_MAX_FDS, nfds, err);
+  r = uj_recv_join(sv[0], msg, limits, &have_limits, fds, UJ_MAX_FDS, nfds, err);
   filter->magic = 0;
   filter->n = 0;
-  if (r == 0 && msg->magic == UJ_PROTO_MAGIC && msg->status == UJ_STATUS_JAILED) {
+  if (r == 0 && msg->status == UJ_STATUS_JAILED) {
     int extra[1];
     size_t nextra = 0;
     r = uj_recv_fds(sv[0], filter, sizeof *filter, extra, 0, &nextra, err);
@@ -118,11 +120,5 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
       return uj_err_set(err, ENOENT, "cannot run helper %s", a->helper);
     return uj_err_prefix(err, "helper %s", a->helper);
   }
-  if (msg->magic != UJ_PROTO_MAGIC) {
-    close_many(fds, *nfds);
-    *nfds = 0;
-    return uj_err_set(err, EPROTO, "helper %s: bad answer", a->helper);
-  }
-  msg->msg[sizeof msg->msg - 1] = '\0';
   return 0;
 }

@@ -19,10 +19,12 @@ int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
 
 /* fork+exec `helper session-open [--config F] -- USER` with an empty
  * environment, stdio on /dev/null and one socketpair end as fd 3; wait for
- * its answer. On success msg/fds hold what it sent (fds may be empty) and,
- * for a JAILED answer, *filter the session's seccomp filter (the second
- * message). Never calls exit() in this process. */
+ * its answer. On success msg/fds hold what it sent (fds may be empty),
+ * limits the jail's limits (zeroed from a helper that sent none) and, for
+ * a JAILED answer, *filter the session's seccomp filter (the last message).
+ * Never calls exit() in this process. */
 int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
-                  int *fds, size_t *nfds, struct uj_filter_msg *filter, struct uj_err *err);
+                  struct uj_limits_msg *limits, int *fds, size_t *nfds,
+                  struct uj_filter_msg *filter, struct uj_err *err);
 
 #endif

@@ -3,6 +3,7 @@
  * shared enter code (common/enter.c) moves this process into the jail.
  * Nothing here may exit(): this runs inside sshd's session process. */
 #include <errno.h>
+#include <stdbool.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "common/enter.h"
 #include "common/cleanup.h"
+#include "common/notice.h"
 #include "pam_module/client.h"
 #include "pam_module/log.h"
 
@@ -76,6 +78,24 @@ static int deny_logged(pam_handle_t *pamh, int flags, const char *user, const ch
   return PAM_SESSION_ERR;
 }
 
+/* The notice goes to logins on a terminal only: `su -l USER -c CMD` in a
+ * script or a cron job would get it mixed into their output. PAM_TTY is a
+ * device ("/dev/pts/3", "tty1") at a terminal, unset for su without one,
+ * "cron" for cron. sshd sets "ssh" (it allocates the pty later) and itself
+ * shows session messages only to interactive logins, never into the output
+ * of `ssh host CMD`. */
+static bool on_terminal(pam_handle_t *pamh)
+{
+  const void *item = NULL;
+  const char *tty;
+
+  if (pam_get_item(pamh, PAM_TTY, &item) != PAM_SUCCESS || !item)
+    return false;
+  tty = item;
+  return strncmp(tty, "/dev/", 5) == 0 || strncmp(tty, "tty", 3) == 0 ||
+         strncmp(tty, "pts/", 4) == 0 || strcmp(tty, "ssh") == 0;
+}
+
 static int deny(pam_handle_t *pamh, int flags, const char *user, const char *why)
 {
   return deny_logged(pamh, flags, user, why, -1);
@@ -86,6 +106,7 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
   struct uj_module_args args;
   struct uj_join_msg msg;
   struct uj_filter_msg *filter;
+  struct uj_limits_msg limits;
   struct uj_err err;
   struct module_session *ms;
   const char *user = NULL;
@@ -112,7 +133,7 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
   filter = calloc(1, sizeof *filter);
   if (!filter)
     return deny(pamh, flags, user, "out of memory");
-  if (uj_run_helper(&args, user, &msg, fds, &nfds, filter, &err) < 0) {
+  if (uj_run_helper(&args, user, &msg, &limits, fds, &nfds, filter, &err) < 0) {
     free(filter);
     return deny(pamh, flags, user, err.msg); /* policy unknown: fail closed */
   }
@@ -148,7 +169,7 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
   ms->debug = args.debug;
   /* Still on the host: after uj_enter there is no /dev/log to connect to. */
   ms->log_fd = uj_modlog_open();
-  if (uj_enter(&msg, fds, nfds, &ms->j, &err) < 0) {
+  if (uj_enter(&msg, &limits, fds, nfds, &ms->j, &err) < 0) {
     if (ms->log_fd >= 0)
       close(ms->log_fd);
     free(ms);
@@ -187,6 +208,14 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
   if (args.debug)
     uj_modlog(pamh, ms->log_fd, LOG_DEBUG, "%s entered its jail (init pid %d)", user,
               msg.init_pid);
+  /* The notice comes through the application's conversation (sshd shows it
+   * before the shell's first prompt), not from a file the user could
+   * change. The rule's `notice = false` turns it off. */
+  if (limits.notice && !(flags & PAM_SILENT) && on_terminal(pamh)) {
+    char text[600];
+    uj_notice_login(&limits, text, sizeof text);
+    pam_info(pamh, "%s", text);
+  }
   return PAM_SUCCESS;
 }
 

@@ -76,4 +76,14 @@ void uj_cgroup_close(struct uj_cgroup *cg);
 int uj_cgroup_open_current(const char *root, pid_t pid, int *fds, size_t max, size_t *n,
                            struct uj_err *err);
 
+/* cpuset.c, cgroup v1 only: a cpuset cgroup cpuset/userjail/NAME with the
+ * CPUs of mask, for the jail's init alone (LXCFS sizes /proc/cpuinfo and
+ * /proc/stat by it). Returns 0 with *dir (malloc'ed), 1 when the host has
+ * no v1 cpuset hierarchy (nothing done), -1 with err (nothing left). */
+int uj_cpuset_v1_create(const char *root, const char *name, const uint64_t *mask, size_t words,
+                        char **dir, struct uj_err *err);
+int uj_cpuset_v1_attach(const char *dir, pid_t pid, struct uj_err *err);
+/* Remove cpuset/userjail/NAME if it exists (its process must be gone). */
+void uj_cpuset_v1_remove(const char *root, const char *name);
+
 #endif

@@ -156,6 +156,29 @@ static void json_list(const char *key, const char *path, const struct uj_diags *
   putchar(']');
 }
 
+/* Not an error: jails work without LXCFS, but their users then see the
+ * host's memory and CPUs in free, top and /proc; say so once per place. */
+static void lxcfs_notes(const struct uj_config *cfg)
+{
+  const char *seen[64];
+  size_t n = 0;
+
+  for (size_t i = 0; i <= cfg->n_rules && n < 64; i++) {
+    const char *p = i == 0 ? cfg->defaults.lxcfs : cfg->rules[i - 1].s.lxcfs;
+    bool dup = false;
+    if (!p)
+      continue;
+    for (size_t k = 0; k < n; k++)
+      dup = dup || strcmp(seen[k], p) == 0;
+    if (dup)
+      continue;
+    seen[n++] = p;
+    if (!uj_lxcfs_running(p))
+      printf("note: LXCFS does not run at %s: free, top and uptime in jails show the host's "
+             "memory and CPUs (apt install lxcfs; or lxcfs = \"none\"; to silence this)\n", p);
+  }
+}
+
 int uj_cmd_check_config(int argc, char **argv)
 {
   const char *user = NULL;
@@ -214,8 +237,11 @@ int uj_cmd_check_config(int argc, char **argv)
     if (rc < 0)
       note_fallback(path);
     else
+    {
       printf("%s: OK (%zu rule%s%s)\n", path, cfg->n_rules, cfg->n_rules == 1 ? "" : "s",
              warnings.n ? ", with warnings" : "");
+      lxcfs_notes(cfg);
+    }
   }
   /* The live file (the default, or one logins already keep a copy of):
    * a check that passes refreshes the copy logins fall back to. */

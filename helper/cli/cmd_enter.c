@@ -133,6 +133,8 @@ int uj_cmd_enter(int argc, char **argv)
   struct uj_args a;
   int r = uj_cli_args(argc, argv, opts, 1, 1, true, &a);
   struct uj_join_msg msg;
+  struct uj_limits_msg limits;
+  int rq;
   struct uj_joined j;
   struct uj_err err;
   struct uj_pty pty;
@@ -156,8 +158,19 @@ int uj_cmd_enter(int argc, char **argv)
       fprintf(stderr, "userjail enter: %s: %s\n", a.ops[0], err.msg);
     return 1;
   }
-  if (uj_monitor_request_session(c, getpid(), &msg, fds, &nfds, &err) < 0) {
+  rq = uj_monitor_request_session(c, UJ_CMD_SESSION_ADMIN, getpid(), &msg, &limits, fds, &nfds,
+                                  &err);
+  if (rq < 0 && err.code == ECONNRESET) {
+    /* a monitor of an older release: it knows only 'S' */
     close(c);
+    c = uj_monitor_connect(pw->pw_uid, &err);
+    rq = c < 0 ? -1
+               : uj_monitor_request_session(c, UJ_CMD_SESSION, getpid(), &msg, &limits, fds,
+                                            &nfds, &err);
+  }
+  if (rq < 0) {
+    if (c >= 0)
+      close(c);
     fprintf(stderr, "userjail enter: %s: %s\n", a.ops[0], err.msg);
     return 1;
   }
@@ -167,7 +180,7 @@ int uj_cmd_enter(int argc, char **argv)
     nre = 0;
   msg.n_restore = (uint32_t) nre;
   nfds += nre;
-  if (uj_enter(&msg, fds, nfds, &j, &err) < 0) {
+  if (uj_enter(&msg, &limits, fds, nfds, &j, &err) < 0) {
     fprintf(stderr, "userjail enter: %s: %s\n", a.ops[0], err.msg);
     return 1;
   }

@@ -20,6 +20,7 @@
 #include "cli/pty.h"
 #include "cli/relay.h"
 #include "jail/request.h"
+#include "util/text.h"
 
 /* The socket to the PAM module is fd 3 (see pam_module/client.c). */
 #define MODULE_FD 3
@@ -29,6 +30,7 @@ int uj_cmd_session_open(int argc, char **argv)
   const char *config = NULL, *user = NULL;
   struct uj_join_msg msg;
   struct uj_filter_msg *filter = NULL;
+  struct uj_limits_msg limits;
   struct uj_err err;
   int fds[UJ_MAX_FDS];
   size_t nfds = 0;
@@ -47,8 +49,8 @@ int uj_cmd_session_open(int argc, char **argv)
   }
   if (chdir("/") < 0)
     return 1;
-  uj_request_jail(config, user, getppid(), &msg, fds, &nfds, &filter);
-  rc = uj_send_fds(MODULE_FD, &msg, sizeof msg, fds, nfds, &err) < 0 ? 1 : 0;
+  uj_request_jail(config, user, getppid(), &msg, &limits, fds, &nfds, &filter);
+  rc = uj_send_join(MODULE_FD, &msg, &limits, fds, nfds, &err) < 0 ? 1 : 0;
   /* A JAILED answer is followed by the session's seccomp filter. */
   if (rc == 0 && filter && uj_send_fds(MODULE_FD, filter, sizeof *filter, NULL, 0, &err) < 0)
     rc = 1;
@@ -56,28 +58,38 @@ int uj_cmd_session_open(int argc, char **argv)
   return rc;
 }
 
+/* The files pam_env reads in a Debian login's session stack (sshd, login,
+ * su -l): /etc/environment, then /etc/default/locale (LANG, LC_*). Read
+ * inside the jail, as the user, so `userjail run` sees what a login sees.
+ * /etc/security/pam_env.conf (its own ${}/@{} syntax, empty by default) is
+ * not read. */
+static const char *const env_files[] = { "/etc/environment", "/etc/default/locale", NULL };
+
+static void load_env_files(void)
+{
+  for (size_t i = 0; env_files[i]; i++) {
+    FILE *f = fopen(env_files[i], "re");
+    char line[4096], key[256], val[4096];
+    int n = 0;
+    if (!f)
+      continue;
+    while (fgets(line, sizeof line, f) && n++ < 256)
+      if (uj_parse_env_line(line, key, sizeof key, val, sizeof val) == 1)
+        setenv(key, val, 1);
+    fclose(f);
+  }
+}
+
+/* The environment of a login: what sshd sets (HOME USER LOGNAME SHELL PATH
+ * MAIL, TERM from the caller), then what pam_env adds. */
 static void child_exec(const struct passwd *pw, char **cmd) __attribute__((noreturn));
 static void child_exec(const struct passwd *pw, char **cmd)
 {
   const char *term = getenv("TERM");
-  char *env[8];
-  char home[4200], user[300], logname[300], shell[4200], termv[300];
-  int n = 0;
+  char termv[256] = "", mail[300];
 
-  snprintf(home, sizeof home, "HOME=%s", pw->pw_dir);
-  snprintf(user, sizeof user, "USER=%s", pw->pw_name);
-  snprintf(logname, sizeof logname, "LOGNAME=%s", pw->pw_name);
-  snprintf(shell, sizeof shell, "SHELL=%s", pw->pw_shell);
-  env[n++] = home;
-  env[n++] = user;
-  env[n++] = logname;
-  env[n++] = shell;
-  env[n++] = "PATH=/usr/local/bin:/usr/bin:/bin";
-  if (term) {
-    snprintf(termv, sizeof termv, "TERM=%s", term);
-    env[n++] = termv;
-  }
-  env[n] = NULL;
+  if (term)
+    snprintf(termv, sizeof termv, "%s", term);
   if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
       setuid(pw->pw_uid) < 0) {
     perror("userjail run: drop privileges");
@@ -85,7 +97,16 @@ static void child_exec(const struct passwd *pw, char **cmd)
   }
   if (chdir(pw->pw_dir) < 0 && chdir("/") < 0)
     _exit(126);
-  environ = env;
+  clearenv();
+  snprintf(mail, sizeof mail, "/var/mail/%s", pw->pw_name);
+  if (setenv("HOME", pw->pw_dir, 1) < 0 || setenv("USER", pw->pw_name, 1) < 0 ||
+      setenv("LOGNAME", pw->pw_name, 1) < 0 || setenv("SHELL", pw->pw_shell, 1) < 0 ||
+      setenv("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/games", 1) < 0 ||
+      setenv("MAIL", mail, 1) < 0 || (termv[0] && setenv("TERM", termv, 1) < 0)) {
+    perror("userjail run: environment");
+    _exit(126);
+  }
+  load_env_files();
   execvp(cmd[0], cmd);
   fprintf(stderr, "userjail run: %s: %s\n", cmd[0], strerror(errno));
   _exit(127);
@@ -158,6 +179,7 @@ int uj_cmd_run(int argc, char **argv)
   const char *config = NULL, *user = NULL;
   char **cmd = NULL;
   struct uj_join_msg msg;
+  struct uj_limits_msg limits;
   struct uj_joined j;
   struct uj_err err;
   struct passwd *pw;
@@ -180,7 +202,7 @@ int uj_cmd_run(int argc, char **argv)
   cmd = a.rest;
   /* The jail first: its lookup is the bounded one (a slow directory is
    * refused there), and afterwards the user is in the NSS caches. */
-  uj_request_jail(config, user, getpid(), &msg, fds, &nfds, &filter);
+  uj_request_jail(config, user, getpid(), &msg, &limits, fds, &nfds, &filter);
   switch (msg.status) {
   case UJ_STATUS_JAILED:
     break;
@@ -197,7 +219,7 @@ int uj_cmd_run(int argc, char **argv)
     fprintf(stderr, "userjail run: unknown user '%s'\n", user);
     return 1;
   }
-  if (uj_enter(&msg, fds, nfds, &j, &err) < 0) {
+  if (uj_enter(&msg, &limits, fds, nfds, &j, &err) < 0) {
     fprintf(stderr, "userjail run: %s: %s\n", user, err.msg);
     free(filter);
     return 1;

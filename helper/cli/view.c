@@ -10,6 +10,7 @@
 #include "common/cleanup.h"
 #include "common/timeouts.h"
 #include "jail/client.h"
+#include "jail/jail.h"
 #include "jail/rundir.h"
 #include "util/text.h"
 
@@ -114,6 +115,14 @@ static void print_settings(FILE *f, const struct uj_settings *s, const char *hos
             s->upper == UJ_UPPER_PERSISTENT ? "persistent" : "ephemeral");
   else
     fprintf(f, "  rootfs      host\n");
+  fprintf(f, "  notice      %s\n", s->notice ? "true" : "false");
+  if (!s->lxcfs)
+    fprintf(f, "  lxcfs       none (free and top show the host's memory and CPUs)\n");
+  else if (uj_lxcfs_running(s->lxcfs))
+    fprintf(f, "  lxcfs       %s (running: free and top show the jail)\n", s->lxcfs);
+  else
+    fprintf(f, "  lxcfs       %s (note: LXCFS does not run there: free and top show the "
+            "host's memory and CPUs)\n", s->lxcfs);
   if (s->n_binds == 0)
     fprintf(f, "  binds       none\n");
   for (size_t i = 0; i < s->n_binds; i++)

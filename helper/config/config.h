@@ -54,7 +54,13 @@ struct uj_settings {
   bool seccomp;              /* default filter on (default true) */
   uint32_t seccomp_allow;    /* bit i: uj_filter_entries[i] allowed back */
   bool userns;               /* new user namespaces allowed (default false) */
+  bool notice;               /* tell the user the jail's limits at login */
+  char *lxcfs;               /* LXCFS mount point whose /proc views the jail shows;
+                              * NULL = "none" (the host's /proc values) */
 };
+
+/* Where Debian's lxcfs.service mounts LXCFS. */
+#define UJ_DEFAULT_LXCFS "/var/lib/lxcfs"
 
 struct uj_rule {
   char **match;              /* "name", "@group", "uid:LOW-HIGH" */

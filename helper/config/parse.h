@@ -53,4 +53,11 @@ int cfg_finish(struct pctx *x, struct uj_diags *out, struct uj_err *err);
  * NULL (x->oom then set); the caller frees it unless x ended up clean. */
 struct uj_config *cfg_from_tree(struct pctx *x, config_setting_t *root);
 
+/* settings.c: the settings value (defaults, deep copy, free). init and
+ * copy return -1 when out of memory (copy leaves d freed). */
+int cfg_settings_init(struct uj_settings *s);
+int cfg_settings_copy(struct uj_settings *d, const struct uj_settings *s);
+void cfg_settings_free(struct uj_settings *s);
+void cfg_binds_free(struct uj_bind *b, size_t n);
+
 #endif

@@ -54,7 +54,7 @@ static const char *shown(const char *v, char *buf, size_t len)
 #define SETTING_KEYS "hostname", "tmp_size", "limits", "on_logout", "on_error", "network", \
                      "network_allow_host_ports", "pasta", \
                      "rootfs", "upper", "upper_size", "binds", "seccomp", "seccomp_allow", \
-                     "userns"
+                     "userns", "notice", "lxcfs"
 static const char *const limit_keys[] = { "memory", "pids", "cpu" };
 static const char *const bind_keys[] = { "source", "destination", "mode", "optional" };
 static const char *const rule_keys[] = { "match", SETTING_KEYS };
@@ -84,76 +84,6 @@ static bool big_reported(const struct pctx *x, const config_setting_t *st)
 }
 
 
-static void binds_free(struct uj_bind *b, size_t n)
-{
-  for (size_t i = 0; i < n; i++) {
-    free(b[i].source);
-    free(b[i].dest);
-  }
-  free(b);
-}
-
-static void settings_free(struct uj_settings *s)
-{
-  free(s->hostname);
-  free(s->rootfs);
-  free(s->pasta);
-  binds_free(s->binds, s->n_binds);
-  memset(s, 0, sizeof *s);
-}
-
-static int settings_init(struct uj_settings *s)
-{
-  memset(s, 0, sizeof *s);
-  s->tmp_size = 256ull << 20;
-  s->pids_max = 512;
-  s->memory_max = 1ull << 30;
-  s->cpu = 1.0;
-  s->on_logout = UJ_LOGOUT_KILL;
-  s->on_error = UJ_ONERR_DENY;
-  s->network = UJ_NET_HOST;
-  s->rootfs = NULL;
-  s->upper = UJ_UPPER_EPHEMERAL;
-  s->seccomp = true;
-  s->seccomp_allow = 0;
-  s->userns = false;
-  s->hostname = strdup("jail-%u");
-  s->pasta = strdup(UJ_DEFAULT_PASTA);
-  return s->hostname && s->pasta ? 0 : -1;
-}
-
-/* Rules own deep copies, so freeing never has to know who shares what. */
-static int settings_copy(struct uj_settings *d, const struct uj_settings *s)
-{
-  *d = *s;
-  d->hostname = d->rootfs = d->pasta = NULL;
-  d->binds = NULL;
-  d->n_binds = 0;
-  if (s->hostname && !(d->hostname = strdup(s->hostname)))
-    goto oom;
-  if (s->rootfs && !(d->rootfs = strdup(s->rootfs)))
-    goto oom;
-  if (s->pasta && !(d->pasta = strdup(s->pasta)))
-    goto oom;
-  if (s->n_binds) {
-    d->binds = calloc(s->n_binds, sizeof *d->binds);
-    if (!d->binds)
-      goto oom;
-    for (size_t i = 0; i < s->n_binds; i++) {
-      d->binds[i] = s->binds[i];
-      d->binds[i].source = strdup(s->binds[i].source);
-      d->binds[i].dest = strdup(s->binds[i].dest);
-      d->n_binds = i + 1;
-      if (!d->binds[i].source || !d->binds[i].dest)
-        goto oom;
-    }
-  }
-  return 0;
-oom:
-  settings_free(d);
-  return -1;
-}
-
 static void strv_free(char **v, size_t n)
 {
   for (size_t i = 0; i < n; i++)
@@ -166,11 +96,11 @@ void uj_config_free(struct uj_config *c)
   if (!c)
     return;
   free(c->path);
-  settings_free(&c->defaults);
+  cfg_settings_free(&c->defaults);
   strv_free(c->exempt, c->n_exempt);
   for (size_t i = 0; i < c->n_rules; i++) {
     strv_free(c->rules[i].match, c->rules[i].n_match);
-    settings_free(&c->rules[i].s);
+    cfg_settings_free(&c->rules[i].s);
   }
   free(c->rules);
   free(c);
@@ -354,6 +284,22 @@ static void parse_rootfs(struct pctx *x, config_setting_t *st, struct uj_setting
     s->rootfs = NULL;
   } else if (path_ok(x, st, "rootfs", "\"host\" or ", v)) {
     set_str(x, &s->rootfs, v);
+  }
+}
+
+/* Where LXCFS is mounted on the host, or "none". Whether it actually runs
+ * there is looked at when a jail is built (it may start later). */
+static void parse_lxcfs(struct pctx *x, config_setting_t *st, struct uj_settings *s)
+{
+  const char *v = get_string(x, st, "lxcfs");
+
+  if (!v)
+    return;
+  if (strcmp(v, "none") == 0) {
+    free(s->lxcfs);
+    s->lxcfs = NULL;
+  } else if (path_ok(x, st, "lxcfs", "\"none\" or ", v)) {
+    set_str(x, &s->lxcfs, v);
   }
 }
 
@@ -556,10 +502,10 @@ static void parse_binds(struct pctx *x, config_setting_t *st, struct uj_settings
     }
   }
   if (bad) {
-    binds_free(binds, nb);
+    cfg_binds_free(binds, nb);
     return;
   }
-  binds_free(s->binds, s->n_binds);
+  cfg_binds_free(s->binds, s->n_binds);
   if (nb == 0) { /* "no binds" always looks the same: NULL, 0 */
     free(binds);
     binds = NULL;
@@ -650,6 +596,10 @@ static bool parse_setting(struct pctx *x, config_setting_t *st, struct uj_settin
     parse_seccomp_allow(x, st, s);
   else if (strcmp(name, "userns") == 0)
     get_bool(x, st, "userns", &s->userns);
+  else if (strcmp(name, "notice") == 0)
+    get_bool(x, st, "notice", &s->notice);
+  else if (strcmp(name, "lxcfs") == 0)
+    parse_lxcfs(x, st, s);
   else
     return false;
   return true;
@@ -752,7 +702,7 @@ static void parse_rules(struct pctx *x, config_setting_t *st, struct uj_config *
     }
     struct uj_rule *r = &c->rules[c->n_rules];
     /* every rule starts as a full copy of the (already parsed) defaults */
-    if (settings_copy(&r->s, &c->defaults) < 0) {
+    if (cfg_settings_copy(&r->s, &c->defaults) < 0) {
       x->oom = true;
       return;
     }
@@ -791,7 +741,7 @@ struct uj_config *cfg_from_tree(struct pctx *x, config_setting_t *root)
 {
   struct uj_config *c = calloc(1, sizeof *c);
 
-  if (!c || !(c->path = strdup(x->path)) || settings_init(&c->defaults) < 0)
+  if (!c || !(c->path = strdup(x->path)) || cfg_settings_init(&c->defaults) < 0)
     x->oom = true;
   else
     parse_root(x, root, c);

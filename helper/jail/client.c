@@ -34,10 +34,11 @@ int uj_monitor_connect(uid_t uid, struct uj_err *err)
   return steal_fd(&fd);
 }
 
-int uj_monitor_request_session(int c, pid_t session_pid, struct uj_join_msg *msg, int *fds,
-                           size_t *nfds, struct uj_err *err)
+int uj_monitor_request_session(int c, char cmd, pid_t session_pid, struct uj_join_msg *msg,
+                               struct uj_limits_msg *limits, int *fds, size_t *nfds,
+                               struct uj_err *err)
 {
-  char cmd = UJ_CMD_SESSION;
+  int have_limits;
   int got[UJ_MAX_FDS];
   size_t n = 0;
   /* The monitor also watches the session process itself (see monitor.c). */
@@ -47,20 +48,20 @@ int uj_monitor_request_session(int c, pid_t session_pid, struct uj_join_msg *msg
     return uj_err_set(err, errno, "pidfd of session process %d", (int) session_pid);
   if (uj_send_fds(c, &cmd, 1, &pidfd, 1, err) < 0)
     return uj_err_prefix(err, "send session request");
-  if (uj_recv_fds(c, msg, sizeof *msg, got, UJ_MAX_FDS - 1, &n, err) < 0)
+  if (uj_recv_join(c, msg, limits, &have_limits, got, UJ_MAX_FDS - 1, &n, err) < 0)
     return uj_err_prefix(err, "session request");
-  if (msg->magic == UJ_PROTO_MAGIC && msg->status == UJ_STATUS_DENY && n == 0) {
-    /* The jail is full (or ending): a limit, which the caller must not
-     * turn into an unjailed session under on_error = allow. */
+  if (msg->status == UJ_STATUS_DENY && n == 0) {
+    /* The jail is full, ending, or its processes are used up: a limit,
+     * which the caller must not turn into an unjailed session under
+     * on_error = allow. */
     msg->msg[sizeof msg->msg - 1] = '\0';
     uj_err_set(err, 0, "%s", msg->msg);
     err->code = EUSERS;
     return -1;
   }
-  if (msg->magic != UJ_PROTO_MAGIC || msg->status != UJ_STATUS_JAILED ||
-      n != 1 + (size_t) msg->n_cgroup) {
+  if (msg->status != UJ_STATUS_JAILED || n != 1 + (size_t) msg->n_cgroup) {
     close_many(got, n);
-    if (msg->magic != UJ_PROTO_MAGIC) /* an incompatible helper made this jail */
+    if (msg->magic != UJ_PROTO_MAGIC && msg->magic != UJ_PROTO_MAGIC_LIMITS)
       return uj_err_set(err, EPROTO, "jail monitor speaks another protocol version; stop that "
                         "jail to restart it with this version");
     return uj_err_set(err, EPROTO, "unexpected answer from jail monitor");

@@ -13,12 +13,16 @@
  * ECONNREFUSED when none is alive. Replies time out (UJ_TIMEOUT_CLIENT_S). */
 int uj_monitor_connect(uid_t uid, struct uj_err *err);
 
-/* Ask the monitor on `c` for a session held by `session_pid`. On success
+/* Ask the monitor on `c` for a session held by `session_pid` (cmd:
+ * UJ_CMD_SESSION, or UJ_CMD_SESSION_ADMIN for `userjail enter`). On success
  * fds = [c, init pidfd, cgroup procs...], *nfds their count; msg is the
- * monitor's answer. A refusal (session limit reached, monitor out of fds,
- * jail ending) is -1 with err->code EUSERS and the monitor's reason. */
-int uj_monitor_request_session(int c, pid_t session_pid, struct uj_join_msg *msg, int *fds,
-                               size_t *nfds, struct uj_err *err);
+ * monitor's answer, limits its limits trailer (zeroed from a monitor of an
+ * older release). A refusal (session limit reached, processes used up,
+ * monitor out of fds, jail ending) is -1 with err->code EUSERS and the
+ * monitor's reason. */
+int uj_monitor_request_session(int c, char cmd, pid_t session_pid, struct uj_join_msg *msg,
+                               struct uj_limits_msg *limits, int *fds, size_t *nfds,
+                               struct uj_err *err);
 
 /* The state of uid's live jail. -1 when there is none (err says why). */
 int uj_monitor_info(uid_t uid, struct uj_info_msg *info, struct uj_err *err);

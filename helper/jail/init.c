@@ -92,7 +92,8 @@ static void reap_until_orphaned(int lifeline)
   }
 }
 
-void uj_init_main(const struct uj_jail_spec *spec, int netns_fd, int chan)
+void uj_init_main(const struct uj_jail_spec *spec, struct uj_jail_view *view, int netns_fd,
+                  int chan)
 {
   struct uj_err err;
   char c;
@@ -116,9 +117,9 @@ void uj_init_main(const struct uj_jail_spec *spec, int netns_fd, int chan)
     if (uj_net_setup_inside(&err) < 0)
       goto fail;
   }
-  if (uj_build_root(spec, &err) < 0)
+  if (uj_build_root(spec, view, &err) < 0)
     goto fail;
-  if (write(chan, "OK", 2) != 2)
+  if (write(chan, view->limits.lxcfs ? "OKL" : "OK", view->limits.lxcfs ? 3 : 2) < 2)
     _exit(1);
   reap_until_orphaned(chan);
 fail:

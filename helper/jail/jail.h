@@ -32,6 +32,8 @@ struct uj_jail_spec {
   uint64_t config_hash;     /* of the config text the settings came from */
 };
 
+struct uj_jail_view;
+
 /* spec.c — fill spec from settings and user (hostname expanded, ns flags). */
 int uj_jail_spec_init(struct uj_jail_spec *spec, const struct uj_settings *s,
                       const char *user, uid_t uid, gid_t gid, const char *home,
@@ -40,16 +42,19 @@ int uj_jail_spec_init(struct uj_jail_spec *spec, const struct uj_settings *s,
 /* mounts.c — in the jail init, already in its new mount namespace: make
  * propagation private, assemble the root, pivot_root into it and detach the
  * old root. On return the process runs inside the finished jail root. */
-int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err);
+int uj_build_root(const struct uj_jail_spec *spec, struct uj_jail_view *view,
+                  struct uj_err *err);
 
 
 /* init.c — the jail's PID 1, entered right after clone. `chan` is its end
  * of a SOCK_SEQPACKET socketpair with the monitor: it waits for a byte on
  * it (the monitor has put it in the cgroup), joins `netns_fd` when >= 0
- * (network = "private"), builds the root, sends "OK" or the error, then
+ * (network = "private"), builds the root, sends "OK" ("OKL": with LXCFS
+ * views) or the error, then
  * reaps every child until killed or until the channel hangs up (the
  * monitor is gone). */
-void uj_init_main(const struct uj_jail_spec *spec, int netns_fd, int chan)
+void uj_init_main(const struct uj_jail_spec *spec, struct uj_jail_view *view, int netns_fd,
+                  int chan)
     __attribute__((noreturn));
 
 /* init.c — name this process for ps (comm and command line). */
@@ -108,6 +113,29 @@ int uj_jail_remains_clear(uid_t uid, const char *cgroup_root, struct uj_err *err
  * connection is open and `session_pid` lives. On success `msg` and `fds`
  * hold the uj_join_msg and [session, pidfd, cgroup procs...]. */
 int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid, struct uj_join_msg *msg,
-                 int *fds, size_t *nfds, struct uj_err *err);
+                 struct uj_limits_msg *limits, int *fds, size_t *nfds, struct uj_err *err);
+
+/* limits.c — the limits message of a jail about to be created from spec,
+ * with the CPUs to pin it to (ceil(cpu) of the caller's CPUs, from
+ * uid % count; none when the quota covers them all). */
+void uj_limits_fill(const struct uj_jail_spec *spec, struct uj_limits_msg *l);
+/* limits.c — does LXCFS run at `dir` (a FUSE mount with proc/meminfo)? */
+bool uj_lxcfs_running(const char *dir);
+bool uj_lxcfs_dir_ok(int dirfd);
+
+/* What the init needs besides the spec: the limits message (it writes
+ * /run/userjail-info from it) and the user's cgroup directories (bound
+ * read-only into the jail so usage can be read from inside). */
+struct uj_cgroup;
+struct uj_jail_view {
+  struct uj_limits_msg limits;
+  const struct uj_cgroup *cg;
+};
+
+/* view.c — in the init, before pivot_root: LXCFS's /proc files over the
+ * jail's /proc (when LXCFS runs; *lxcfs says whether), the user's cgroup
+ * read-only at /run/userjail/cgroup, /run/userjail-info, /run/screen. */
+int uj_view_build(int host, int root, const struct uj_jail_spec *spec,
+                  struct uj_jail_view *view, struct uj_err *err);
 
 #endif

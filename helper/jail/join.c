@@ -9,7 +9,8 @@
 #include "jail/rundir.h"
 
 int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
-                 struct uj_join_msg *msg, int *fds, size_t *nfds, struct uj_err *err)
+                 struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds, size_t *nfds,
+                 struct uj_err *err)
 {
   int lock = uj_rundir_lock(spec->uid, false, err);
   int c;
@@ -34,7 +35,7 @@ int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
     if (c < 0)
       goto out;
   }
-  if (uj_monitor_request_session(c, session_pid, msg, fds, nfds, err) < 0) {
+  if (uj_monitor_request_session(c, UJ_CMD_SESSION, session_pid, msg, limits, fds, nfds, err) < 0) {
     close(c);
     goto out;
   }

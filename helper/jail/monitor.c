@@ -44,8 +44,10 @@
 
 #include "common/child.h"
 #include "common/cleanup.h"
+#include "common/enter.h"
 #include "common/timeouts.h"
 #include "cgroup/cgroup.h"
+#include "jail/events.h"
 #include "jail/jail.h"
 #include "jail/monitor.h"
 
@@ -100,6 +102,24 @@ static int listen_socket(uid_t uid, struct uj_err *err)
 
 static void trim_memory(void);
 
+/* cgroup v1 with LXCFS: the init also goes into a cpuset of its CPUs, so
+ * LXCFS shows that many in /proc/cpuinfo and /proc/stat (cgroup/cpuset.c
+ * says why). Best effort: without it only those two files show more. */
+static void pin_cpuset_v1(struct monitor *m, pid_t pid, const char *name)
+{
+  const struct uj_jail_spec *spec = m->spec;
+  cleanup_free char *dir = NULL;
+  struct uj_err e;
+
+  if (m->view.limits.ncpus == 0 || !uj_lxcfs_running(spec->s->lxcfs))
+    return;
+  if (uj_cpuset_v1_create(spec->cgroup_root, name, m->view.limits.cpu_mask, UJ_CPUMASK_WORDS,
+                          &dir, &e) < 0 ||
+      (dir && uj_cpuset_v1_attach(dir, pid, &e) < 0))
+    syslog(LOG_NOTICE, "userjail: %s: /proc/cpuinfo shows all CPUs: cpuset: %s", spec->user,
+           e.msg);
+}
+
 /* Set up cgroup + init (+ network namespace and pasta for network =
  * "private"); on failure undo everything. The monitor and the
  * init share one SOCK_SEQPACKET socketpair: the monitor sends "G" (the init
@@ -119,6 +139,8 @@ static int start_jail(struct monitor *m, struct uj_err *err)
   snprintf(name, sizeof name, "%u", (unsigned) spec->uid);
   if (uj_cgroup_create(spec->cgroup_root, name, spec->s, &m->cg, err) < 0)
     return uj_err_prefix(err, "cgroup");
+  uj_limits_fill(spec, &m->view.limits);
+  m->view.cg = &m->cg;
   if (private_net) {
     /* The init joins the namespace made for pasta instead of a new one. */
     flags &= ~(unsigned) CLONE_NEWNET;
@@ -144,7 +166,7 @@ static int start_jail(struct monitor *m, struct uj_err *err)
   }
   if (pid == 0) {
     close(chan[0]);
-    uj_init_main(spec, m->net.netns_fd, chan[1]);
+    uj_init_main(spec, &m->view, m->net.netns_fd, chan[1]);
   }
   m->init_pid = pid;
   close(chan[1]);
@@ -152,6 +174,13 @@ static int start_jail(struct monitor *m, struct uj_err *err)
   if (uj_cgroup_attach(&m->cg, pid, err) < 0) {
     uj_err_prefix(err, "cgroup");
     goto kill_init;
+  }
+  {
+    /* Everything forked in the jail inherits the init's CPUs. */
+    struct uj_err e2;
+    if (uj_limits_pin(pid, &m->view.limits, &e2) < 0)
+      syslog(LOG_WARNING, "userjail: %s: %s", spec->user, e2.msg);
+    pin_cpuset_v1(m, pid, name);
   }
   if (write(chan[0], "G", 1) != 1) {
     uj_err_set(err, errno, "start jail init");
@@ -161,7 +190,8 @@ static int start_jail(struct monitor *m, struct uj_err *err)
     n = read(chan[0], status, sizeof status - 1);
   while (n < 0 && errno == EINTR);
   status[n > 0 ? n : 0] = '\0';
-  if (strcmp(status, "OK") != 0) {
+  m->view.limits.lxcfs = strcmp(status, "OKL") == 0; /* the init bound LXCFS's files */
+  if (strcmp(status, "OK") != 0 && !m->view.limits.lxcfs) {
     uj_err_set(err, 0, "%s", status[0] ? status : "jail init died during setup");
     goto kill_init;
   }
@@ -175,6 +205,7 @@ static int start_jail(struct monitor *m, struct uj_err *err)
 kill_init:
   syscall(SYS_pidfd_send_signal, m->pidfd, SIGKILL, NULL, 0);
   waitpid(pid, NULL, 0);
+  uj_cpuset_v1_remove(spec->cgroup_root, name);
   close(m->pidfd);
   m->pidfd = -1;
 undo:
@@ -221,6 +252,11 @@ void uj_monitor_teardown(struct monitor *m, int stopper, bool final)
   syscall(SYS_pidfd_send_signal, m->pidfd, SIGKILL, NULL, 0);
   waitpid(m->init_pid, NULL, 0);
   uj_net_stop(&m->net);
+  {
+    char name[32];
+    snprintf(name, sizeof name, "%u", (unsigned) m->spec->uid);
+    uj_cpuset_v1_remove(m->spec->cgroup_root, name);
+  }
   while (m->n_sess)
     uj_monitor_drop_session(m, 0);
   if (uj_cgroup_destroy(&m->cg, UJ_TIMEOUT_CGROUP_EMPTY_MS, &err) < 0)
@@ -244,13 +280,18 @@ void uj_monitor_teardown(struct monitor *m, int stopper, bool final)
 static int poll_timeout(const struct monitor *m, int64_t now)
 {
   int64_t t = -1;
+  int ev = uj_events_timeout_ms(m->events); /* a held-back limit report, v1 checks */
   if (m->first_session_deadline)
     t = m->first_session_deadline - now;
   if (m->accept_paused_until > now && (t < 0 || m->accept_paused_until - now < t))
     t = m->accept_paused_until - now;
+  if (t < 0 && m->first_session_deadline)
+    t = 0;
+  if (ev >= 0 && (t < 0 || ev < t))
+    t = ev;
   if (t > INT_MAX)
     t = INT_MAX;
-  return t < 0 ? (m->first_session_deadline ? 0 : -1) : (int) t;
+  return (int) t;
 }
 
 static void serve(struct monitor *m) __attribute__((noreturn));
@@ -274,8 +315,11 @@ static void serve(struct monitor *m)
       p[n++] = (struct pollfd){ .fd = m->sess[i].sock, .events = POLLIN };
       p[n++] = (struct pollfd){ .fd = m->sess[i].pidfd, .events = POLLIN };
     }
-    /* last: pasta (fd -1, ignored by poll, when there is none) */
+    /* then pasta (fd -1, ignored by poll, when there is none) */
+    size_t pasta_at = n;
     p[n++] = (struct pollfd){ .fd = m->net.pasta_pidfd, .events = POLLIN };
+    size_t ev_at = n; /* limit events (events.c) come last */
+    n += uj_events_pollfds(m->events, p + n);
     int k = poll(p, n, poll_timeout(m, now));
     if (k < 0) {
       if (errno == EINTR)
@@ -289,11 +333,12 @@ static void serve(struct monitor *m)
     }
     /* pasta gone: the jail lives on without outbound network (its own
      * loopback still works); sessions are not cut for it. */
-    if (p[n - 1].revents) {
+    if (p[pasta_at].revents) {
       syslog(LOG_WARNING, "userjail: pasta of %s's jail exited; the jail has no outbound network",
              m->spec->user);
       uj_net_reap(&m->net);
     }
+    uj_events_handle(m->events, p + ev_at, n - ev_at);
     /* A session ends on any input or hangup on its connection, or when its
      * process exits. Walk backwards: drop_session moves the last one in. */
     for (size_t i = m->n_sess; i-- > 0;) {
@@ -404,6 +449,12 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
   if (write(report_fd, "OK", 2) != 2)
     _exit(1);
   close(report_fd);
+  if (spec->s->lxcfs && !m.view.limits.lxcfs)
+    syslog(LOG_NOTICE, "userjail: jail of %s: no LXCFS at %s, so free and top in the jail show "
+           "the host's memory and CPUs", spec->user, spec->s->lxcfs);
+  if (uj_events_open(&m.cg, spec->user, &m.view.limits, &m.events, &err) < 0)
+    syslog(LOG_WARNING, "userjail: jail of %s: limit events not watched: %s", spec->user,
+           err.msg);
   /* The creator asks for the first session right after this report. Until
    * it arrives the count is zero, which must not end the jail, but neither
    * may a creator that died or failed keep it alive: a bounded wait. */
@@ -431,6 +482,10 @@ int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err)
   if (mid == 0) {
     close(rp[0]);
     setsid();
+    /* The caller may have logged already: its syslog socket is about to be
+     * closed below and its number reused (by the listening socket), where
+     * the next syslog() would write, fail and close it. Start afresh. */
+    closelog();
     /* Nothing of the caller (its session socket, the lock) stays open:
      * the report pipe becomes fd 3 and everything above is closed. */
     if (uj_child_fds(rp[1], true) < 0)

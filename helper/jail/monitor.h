@@ -58,6 +58,8 @@ struct monitor {
   /* Set by a teardown that will not be called off (stop, init died): new
    * sessions are refused while it waits for the user's lock. */
   bool ending;
+  struct uj_jail_view view;  /* limits sent with each session; what the init was given */
+  struct uj_events *events;  /* limit events (events.c); NULL when not watched */
 };
 
 int64_t uj_monitor_now_ms(void);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/timeouts.h"
+#include "jail/events.h"
 #include "jail/monitor.h"
 
 /* After an accept error that retrying at once would repeat, wait this long
@@ -32,8 +33,8 @@ bool uj_monitor_reserve(struct monitor *m)
   if (!ns)
     return false;
   m->sess = ns;
-  /* listening socket, init, two per session, pasta */
-  struct pollfd *p = realloc(m->pfds, (2 * cap + 3) * sizeof *p);
+  /* listening socket, init, two per session, pasta, limit events */
+  struct pollfd *p = realloc(m->pfds, (2 * cap + 3 + UJ_EVENTS_MAXFDS) * sizeof *p);
   if (!p)
     return false;
   m->pfds = p;
@@ -57,7 +58,6 @@ static int send_join(struct monitor *m, int c)
   struct uj_err err;
 
   memset(&msg, 0, sizeof msg);
-  msg.magic = UJ_PROTO_MAGIC;
   msg.status = UJ_STATUS_JAILED;
   msg.ns_flags = m->spec->ns_flags;
   msg.init_pid = m->init_pid;
@@ -65,7 +65,8 @@ static int send_join(struct monitor *m, int c)
   fds[n++] = m->pidfd;
   for (size_t i = 0; i < m->cg.n; i++)
     fds[n++] = m->cg.procs_fds[i];
-  if (uj_send_fds(c, &msg, sizeof msg, fds, n, &err) < 0) {
+  /* with the jail's limits (notice, CPU pinning) as the trailer */
+  if (uj_send_join(c, &msg, &m->view.limits, fds, n, &err) < 0) {
     syslog(LOG_WARNING, "userjail: %s: send session: %s", m->spec->user, err.msg);
     return -1;
   }
@@ -84,6 +85,28 @@ static void refuse_session(struct monitor *m, int c, const char *why)
   snprintf(msg.msg, sizeof msg.msg, "%s", why);
   syslog(LOG_WARNING, "userjail: %s: session refused: %s", m->spec->user, why);
   uj_send_fds(c, &msg, sizeof msg, NULL, 0, &err);
+}
+
+/* A login needs a few processes in the jail beyond its session process
+ * (sshd's unprivileged child and the shell): with fewer free, it would end
+ * with a bare "fork: Resource temporarily unavailable" or a broken pipe.
+ * Is the user's process limit that close? Then *why says so, for the user. */
+#define LOGIN_PIDS_NEEDED 3
+static bool pids_exhausted(struct monitor *m, char *why, size_t len)
+{
+  uint64_t pids, mem;
+  struct uj_err err;
+
+  if (m->view.limits.pids_max == 0 || uj_cgroup_usage(&m->cg, &pids, &mem, &err) < 0)
+    return false;
+  if (pids + LOGIN_PIDS_NEEDED <= m->view.limits.pids_max)
+    return false;
+  snprintf(why, len, "your jail has reached its process limit (%llu, %llu in use): end some "
+           "processes (e.g. from a running session: kill %%1, pkill -u %s) or ask an "
+           "administrator to run `userjail stop %s`",
+           (unsigned long long) m->view.limits.pids_max, (unsigned long long) pids,
+           m->spec->user, m->spec->user);
+  return true;
 }
 
 static void send_info(struct monitor *m, int c)
@@ -135,9 +158,9 @@ static void restore_spare(struct monitor *m)
 /* Take the session on c, or refuse it with a reason. True when taken. A
  * session is only taken while the spare fd is held too, so that the next
  * client can always be answered. */
-static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds)
+static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds, bool admin)
 {
-  char why[128];
+  char why[UJ_MSG_LEN];
 
   restore_spare(m);
   if (m->ending) {
@@ -149,6 +172,9 @@ static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds
     /* pidfd < 0: the descriptor did not fit (MSG_CTRUNC), fd table full. */
     snprintf(why, sizeof why, "the jail's monitor is out of file descriptors (%zu sessions)",
              m->n_sess);
+    refuse_session(m, c, why);
+  } else if (!admin && pids_exhausted(m, why, sizeof why)) {
+    /* `userjail enter` (admin) is let in: it may come to end some */
     refuse_session(m, c, why);
   } else if (!uj_monitor_reserve(m)) {
     refuse_session(m, c, "the jail's monitor is out of memory");
@@ -184,17 +210,18 @@ int uj_monitor_accept(struct monitor *m)
   setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (uj_recv_fds(c, &cmd, 1, &pidfd, 1, &nfds, &err) < 0) {
     /* A session request whose pidfd found no free slot arrives truncated. */
-    if (err.code == EMSGSIZE && cmd == UJ_CMD_SESSION)
-      serve_session(m, c, -1, true);
+    if (err.code == EMSGSIZE && (cmd == UJ_CMD_SESSION || cmd == UJ_CMD_SESSION_ADMIN))
+      serve_session(m, c, -1, true, false);
     else
       close(c);
     goto out;
   }
   switch (cmd) {
   case UJ_CMD_SESSION:
+  case UJ_CMD_SESSION_ADMIN:
     if (nfds == 0) /* every client sends one (client.c); none is a bad client */
       break;
-    became_session = serve_session(m, c, pidfd, short_of_fds);
+    became_session = serve_session(m, c, pidfd, short_of_fds, cmd == UJ_CMD_SESSION_ADMIN);
     goto out;
   case UJ_CMD_INFO:
     send_info(m, c);

@@ -38,10 +38,17 @@ static const char *const host_dirs[] = { "/usr", "/bin", "/sbin", "/lib", "/lib3
                                          "/libx32", "/etc", "/opt", NULL };
 
 /* Host files that keep login records, bound in so that sshd (which after
- * setns() writes utmp/wtmp/lastlog from inside the jail) still records the
- * login on the host. */
-static const char *const login_records[] = { "/var/log/wtmp", "/var/log/btmp",
-                                             "/var/log/lastlog", "/run/utmp", NULL };
+ * setns() writes utmp/wtmp/lastlog from inside the jail, as root) still
+ * records the login on the host. They list every host user's logins, so the
+ * jail's users must not read them: the binds live in RECORDS_DIR (root's,
+ * 0700) and the usual paths are symlinks into it. sshd, as root, follows
+ * them; a user gets EACCES, so `who`, `w` and `last` show nobody rather
+ * than everybody. */
+#define RECORDS_DIR "/run/userjail/records"
+static const char *const login_records[][2] = { { "/var/log/wtmp", "wtmp" },
+                                                { "/var/log/btmp", "btmp" },
+                                                { "/var/log/lastlog", "lastlog" },
+                                                { "/run/utmp", "utmp" } };
 
 /* The client side of the system's NSS daemons, bound read-only when the
  * host has them, so that names of directory users resolve inside the jail
@@ -332,6 +339,46 @@ static int mount_dev(struct build *b, struct uj_err *err)
   return new_fs(b, "tmpfs", shmopts, UJ_ATTR_SAFE, "/dev/shm", err);
 }
 
+static int bind_login_records(struct build *b, struct uj_err *err)
+{
+  const unsigned attrs = UJ_ATTR_SAFE | UJ_ATTR_NOEXEC;
+  cleanup_close int run = uj_mkdir_beneath(b->root, "/run/userjail", 0755, err);
+  cleanup_close int dir = run < 0 ? -1 : uj_mkdir_beneath(b->root, RECORDS_DIR, 0700, err);
+
+  if (dir < 0)
+    return uj_err_prefix(err, "login records");
+  for (size_t i = 0; i < sizeof login_records / sizeof login_records[0]; i++) {
+    const char *path = login_records[i][0];
+    char hidden[64], parent[32];
+    cleanup_close int src = uj_open_beneath(b->host, path, O_PATH, err);
+    cleanup_close int pfd = -1;
+
+    if (src < 0) {
+      if (err->code == ENOENT)
+        continue; /* the host keeps no such record */
+      return uj_err_prefix(err, "login record");
+    }
+    snprintf(hidden, sizeof hidden, "%s/%s", RECORDS_DIR, login_records[i][1]);
+    snprintf(parent, sizeof parent, "%.*s", (int) (strrchr(path, '/') - path), path);
+    pfd = uj_mkdir_beneath(b->root, parent, 0755, err);
+    if (pfd < 0)
+      return uj_err_prefix(err, "login record %s", path);
+    if (symlinkat(hidden, pfd, strrchr(path, '/') + 1) < 0) {
+      /* An image root with its own file there: bind over it, as before
+       * (readable by the user, like on the image's own system). */
+      if (errno != EEXIST)
+        return uj_err_set(err, errno, "symlink %s", path);
+      if (bind_host(b, path, path, attrs, true, err) < 0)
+        return uj_err_prefix(err, "login record");
+      continue;
+    }
+    if (bind_host(b, path, hidden, attrs, true, err) < 0)
+      return uj_err_prefix(err, "login record");
+  }
+  uj_err_clear(err);
+  return 0;
+}
+
 static int mount_tmp_and_run(struct build *b, struct uj_err *err)
 {
   char size[32];
@@ -347,12 +394,7 @@ static int mount_tmp_and_run(struct build *b, struct uj_err *err)
   if ((symlinkat("/run", b->root, "var/run") < 0 && errno != EEXIST) ||
       (symlinkat("/run/lock", b->root, "var/lock") < 0 && errno != EEXIST))
     return uj_err_set(err, errno, "symlink /var/run");
-  for (size_t i = 0; login_records[i]; i++) {
-    unsigned attrs = UJ_ATTR_SAFE | UJ_ATTR_NOEXEC;
-    if (bind_host(b, login_records[i], login_records[i], attrs, true, err) < 0)
-      return uj_err_prefix(err, "login record");
-  }
-  return 0;
+  return bind_login_records(b, err);
 }
 
 /* Own hostname, with /etc/hostname and /etc/hosts to match, bound
@@ -408,7 +450,8 @@ static int do_pivot(int root, struct uj_err *err)
   return 0;
 }
 
-int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err)
+int uj_build_root(const struct uj_jail_spec *spec, struct uj_jail_view *view,
+                  struct uj_err *err)
 {
   static const char *const rootopts[] = { "size", "4M", "mode", "0755", NULL };
   const struct uj_settings *s = spec->s;
@@ -451,7 +494,8 @@ int uj_build_root(const struct uj_jail_spec *spec, struct uj_err *err)
       return -1;
   }
   if (mount_tmp_and_run(&b, err) < 0 || bind_nss(&b, err) < 0 || hostname_files(&b, err) < 0 ||
-      bind_home_and_shares(&b, err) < 0 || mount_dev(&b, err) < 0 || mount_proc(&b, err) < 0)
+      bind_home_and_shares(&b, err) < 0 || mount_dev(&b, err) < 0 || mount_proc(&b, err) < 0 ||
+      uj_view_build(host, rootmnt, spec, view, err) < 0)
     return -1;
   /* Nothing may add entries to a host-view root after this point. */
   if (!s->rootfs && uj_setattr(rootmnt, false, UJ_ATTR_RDONLY, 0, err) < 0)

@@ -42,6 +42,9 @@ int uj_jail_remains_clear(uid_t uid, const char *cgroup_root, struct uj_err *err
       return uj_err_set(err, errno, "remove %s", sock);
   }
   snprintf(name, sizeof name, "%u", (unsigned) uid);
+  /* v1: the init's own cpuset (cgroup/cpuset.c); the init is gone with its
+   * monitor, so it is empty. */
+  uj_cpuset_v1_remove(cgroup_root, name);
   uj_cgroup_init(&cg);
   if (uj_cgroup_open(cgroup_root, name, &cg, err) < 0) {
     if (err->code == ENOENT)

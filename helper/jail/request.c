@@ -79,8 +79,8 @@ void uj_resolved_free(struct uj_resolved *r)
 }
 
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
-                     struct uj_join_msg *msg, int *fds, size_t *nfds,
-                     struct uj_filter_msg **filter)
+                     struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
+                     size_t *nfds, struct uj_filter_msg **filter)
 {
   struct uj_resolved r;
   struct uj_err err;
@@ -88,6 +88,7 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
   int rc;
 
   memset(msg, 0, sizeof *msg);
+  memset(limits, 0, sizeof *limits);
   msg->magic = UJ_PROTO_MAGIC;
   *filter = NULL;
   *nfds = 0;
@@ -101,7 +102,7 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
     goto out;
   }
   allow = r.s && r.s->on_error == UJ_ONERR_ALLOW;
-  if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, fds, nfds, &err) == 0) {
+  if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, &err) == 0) {
     size_t n = 0;
     /* After the join: libseccomp is dlopen()ed by this process only once
      * the monitor has been forked off. On failure the session is given

@@ -30,7 +30,8 @@ void uj_resolved_free(struct uj_resolved *r);
 
 /* Decide and prepare: resolve, then find or create the jail. Always fills
  * msg->status (JAILED with fds, IGNORE, DENY or ALLOW with a one-line
- * reason in msg->msg) and logs failures to syslog. `restore_pid` is the
+ * reason in msg->msg) and logs failures to syslog. limits: the jail's, for
+ * the notice and CPU pinning (zeroed unless JAILED by a current monitor). `restore_pid` is the
  * session process that will enter: the session ends when it exits, and the
  * cgroups it is in now are opened so it can move back at logout. */
 /* *filter: with JAILED, the session's seccomp filter (malloc'd, the caller
@@ -39,7 +40,7 @@ void uj_resolved_free(struct uj_resolved *r);
  * built gives the session back and answers DENY or ALLOW like any other
  * jail failure. */
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
-                     struct uj_join_msg *msg, int *fds, size_t *nfds,
-                     struct uj_filter_msg **filter);
+                     struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
+                     size_t *nfds, struct uj_filter_msg **filter);
 
 #endif

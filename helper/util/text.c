@@ -417,3 +417,46 @@ const char *uj_near_miss(const char *word, const char *const *candidates, size_t
   }
   return best;
 }
+
+int uj_parse_env_line(const char *line, char *key, size_t klen, char *val, size_t vlen)
+{
+  const char *p = line, *eq, *v;
+  size_t n;
+
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (*p == '#' || *p == '\0' || *p == '\n')
+    return 0;
+  if (strncmp(p, "export", 6) == 0 && (p[6] == ' ' || p[6] == '\t')) {
+    p += 6;
+    while (*p == ' ' || *p == '\t')
+      p++;
+  }
+  eq = strchr(p, '=');
+  if (!eq || eq == p || (size_t) (eq - p) >= klen)
+    return 0;
+  if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_'))
+    return 0;
+  for (const char *q = p; q < eq; q++)
+    if (!((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+          *q == '_'))
+      return 0;
+  v = eq + 1;
+  n = strcspn(v, "\n");
+  while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r'))
+    n--;
+  if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+    v++;
+    n -= 2;
+  }
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char) v[i] < 0x20 && v[i] != '\t')
+      return 0;
+  if (n >= vlen)
+    return 0;
+  memcpy(key, p, (size_t) (eq - p));
+  key[eq - p] = '\0';
+  memcpy(val, v, n);
+  val[n] = '\0';
+  return 1;
+}

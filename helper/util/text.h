@@ -55,4 +55,11 @@ const char *uj_near_miss(const char *word, const char *const *candidates, size_t
  * jail, last-good file names). */
 uint64_t uj_text_hash(const char *s, size_t len);
 
+/* One line of /etc/environment or /etc/default/locale, read the way pam_env
+ * reads them: KEY=VALUE, an optional leading "export ", the value optionally
+ * in matching single or double quotes. KEY must be [A-Za-z_][A-Za-z0-9_]*.
+ * Returns 1 with key and val filled, 0 for a line to skip (blank, comment,
+ * no '=', bad key, too long for the buffers). */
+int uj_parse_env_line(const char *line, char *key, size_t klen, char *val, size_t vlen);
+
 #endif

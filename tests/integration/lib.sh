@@ -185,7 +185,7 @@ uj_user_purge() {
 # Remove runtime state of a uid (only called for our own users' uids).
 uj_purge_uid() {
   local uid=$1 c d pid
-  for c in pids memory cpu cpuacct cpu,cpuacct freezer; do
+  for c in pids memory cpu cpuacct cpu,cpuacct freezer cpuset; do
     d=/sys/fs/cgroup/$c/userjail/$uid
     [ -d "$d" ] || continue
     for pid in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
@@ -255,7 +255,7 @@ uj_pam_file() {
   chmod 0644 "$path"
 }
 
-# uj_sshd_start [with_module=1]
+# uj_sshd_start [with_module=1]; UJ_SSHD_EXTRA: more sshd_config lines
 uj_sshd_start() {
   local with=${1:-1} i
   [ -f "$UJ_TMP/client_key" ] || uj_keys
@@ -283,6 +283,7 @@ MaxSessions 50
 PrintMotd no
 PrintLastLog no
 UseDNS no
+${UJ_SSHD_EXTRA:-}
 EOF
     "$UJ_SSHD_BIN" -D -e -f "$UJ_TMP/sshd_config" >>"$UJ_TMP/sshd.log" 2>&1 &
     UJ_SSHD_PID=$!
@@ -377,7 +378,7 @@ uj_host_mounts() { awk '{ $1=""; $2=""; print }' /proc/self/mountinfo | sort; }
 uj_state_files() { ls "/run/userjail/$1".* 2>/dev/null; }
 uj_cgroup_dirs() {
   local c
-  for c in pids memory cpu cpuacct; do
+  for c in pids memory cpu cpuacct cpuset; do
     [ -d "/sys/fs/cgroup/$c/userjail/$1" ] && echo "/sys/fs/cgroup/$c/userjail/$1"
   done
   [ -d "/sys/fs/cgroup/unified/userjail/$1" ] && echo "/sys/fs/cgroup/unified/userjail/$1"

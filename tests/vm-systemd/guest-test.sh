@@ -241,6 +241,59 @@ if [ "$(echo "$out" | grep '^0::')" = "$WANT" ]; then pass "relogin: su -l ujsd 
 else fail "relogin: su -l ujsd -> $(echo "$out" | oneline)"; fi
 check_closed_session relogin
 
+# ---- what the user sees of the jail on cgroup v2 (issue 13) ---------------------
+# Debian's lxcfs.service runs LXCFS at /var/lib/lxcfs (the config's default).
+if systemctl is-active --quiet lxcfs && wait_for 10 grep -q ' /var/lib/lxcfs .* - fuse.lxcfs ' /proc/self/mountinfo; then
+  pass "view-lxcfs-running: lxcfs.service active at /var/lib/lxcfs"
+else fail "view-lxcfs-running: lxcfs.service $(systemctl is-active lxcfs)"; fi
+out=$(timeout 60 su -l ujsd -c 'awk "/^MemTotal/ {print \$2}" /proc/meminfo; free -m | awk "/^Mem:/ {print \$2}"; nproc; cat /run/userjail-info; cat /run/userjail/cgroup/memory.current /run/userjail/cgroup/pids.current' 2>&1)
+v=$(echo "$out" | sed -n 1p)
+if [ "$v" = 65536 ]; then pass "view-meminfo: MemTotal in the jail is the 64M limit ($v kB)"
+else fail "view-meminfo: MemTotal '$v' kB: $(echo "$out" | oneline)"; fi
+v=$(echo "$out" | sed -n 2p)
+if [ "$v" -ge 60 ] 2>/dev/null && [ "$v" -le 64 ]; then pass "view-free: free -m total $v"
+else fail "view-free: free -m total '$v'"; fi
+v=$(echo "$out" | sed -n 3p)
+if [ "$v" = 1 ]; then pass "view-nproc: nproc = 1 with cpu = 0.5 (pinned)"
+else fail "view-nproc: nproc = '$v'"; fi
+if echo "$out" | grep -q '^proc_views=lxcfs' && echo "$out" | grep -q '^memory_used=/run/userjail/cgroup/memory.current'; then
+  pass "view-info: /run/userjail-info lists LXCFS views and the v2 usage files"
+else fail "view-info: $(echo "$out" | oneline)"; fi
+v=$(echo "$out" | tail -n 2 | oneline)
+if echo "$v" | grep -Eq '^[0-9]+ [0-9]+$'; then pass "view-usage: memory.current pids.current readable inside: $v"
+else fail "view-usage: '$v'"; fi
+check_closed_session view1
+
+# The notice (sshd shows PAM messages to interactive logins) and the limit
+# events (v2: memory.events and pids.events signal POLLPRI) on a terminal.
+out=$(timeout 60 $SSH -tt ujsd@127.0.0.1 </dev/null 2>&1 | tr -d '\r')
+if echo "$out" | grep -q 'userjail: this session runs in the jail jail-ujsd: memory 64M, processes 64, cpu 0.5 CPU'; then
+  pass "view-notice: login notice names the jail and its limits"
+else fail "view-notice: $(echo "$out" | oneline)"; fi
+check_closed_session view2
+since=$(date '+%Y-%m-%d %H:%M:%S')
+timeout 150 $SSH -tt ujsd@127.0.0.1 'sleep 120' </dev/null >/tmp/tty.out 2>&1 &
+holder=$!
+wait_for 60 pgrep -u ujsd -x sleep >/dev/null
+timeout 60 su -l ujsd -c 'dd if=/dev/zero of=/dev/null bs=200M count=1' >/dev/null 2>&1
+# dash stops at its first refused fork (bash would retry for long); the
+# sleeps outlive it, in the jail, until the jail ends
+timeout 60 su -l ujsd -c 'dash -c "for i in \$(seq 80); do sleep 30 & done"' >/dev/null 2>&1
+if wait_for 10 grep -q 'out of memory (limit 64M' /tmp/tty.out; then
+  pass "view-oom-terminal: OOM kill written to the user's terminal"
+else fail "view-oom-terminal: $(oneline </tmp/tty.out)"; fi
+if wait_for 10 grep -q 'reached its process limit (64)' /tmp/tty.out; then
+  pass "view-pids-terminal: pids limit written to the user's terminal (v2: at once, POLLPRI)"
+else fail "view-pids-terminal: $(oneline </tmp/tty.out)"; fi
+log=$(journalctl -b --since "$since" -o cat 2>/dev/null | grep 'userjail: jail of ujsd')
+if echo "$log" | grep -q 'jail of ujsd: OOM kill (memory limit 64M)'; then pass "view-oom-log: $(echo "$log" | grep OOM | head -n 1)"
+else fail "view-oom-log: $(echo "$log" | oneline)"; fi
+if echo "$log" | grep -q 'jail of ujsd: pids limit 64 reached'; then pass "view-pids-log: $(echo "$log" | grep pids | head -n 1)"
+else fail "view-pids-log: $(echo "$log" | oneline)"; fi
+kill $holder 2>/dev/null
+wait $holder 2>/dev/null
+check_closed_session view3
+
 # ---- systemd and logind after it all ----------------------------------------------
 state=$(systemctl is-system-running 2>&1)
 now_failed=$(failed_units)

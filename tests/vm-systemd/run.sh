@@ -29,7 +29,7 @@ MIRROR=${UJ_VMSD_MIRROR:-http://deb.debian.org/debian}
 CACHE=${UJ_VMSD_CACHE:-/var/cache/userjail-test}
 SUITE=bookworm
 # The guest's packages. The cache key is a hash of this list (and the suite).
-PKGS=systemd,systemd-sysv,dbus,libpam-systemd,libconfig9,libcap2,procps,openssh-server
+PKGS=systemd,systemd-sysv,dbus,libpam-systemd,libconfig9,libcap2,procps,openssh-server,lxcfs,kmod
 TIMEOUT=${UJ_VMSD_TIMEOUT:-300}
 USERJAIL=${UJ_VM_USERJAIL:-$B/userjail}
 MODULE=${UJ_VM_MODULE:-$B/pam_userjail.so}
@@ -101,7 +101,8 @@ trap cleanup EXIT
 R=$WORK/root
 cp -a "$BASE" "$R"
 rm -f "$R/.complete"
-"$HERE/setup-guest.sh" "$R" "$ROOT" "$USERJAIL" "$MODULE" "$WORK" || die "guest setup failed"
+UJ_VMSD_KVER=$KVER "$HERE/setup-guest.sh" "$R" "$ROOT" "$USERJAIL" "$MODULE" "$WORK" ||
+  die "guest setup failed"
 
 # The image: files + 256 MiB free (jails, journal). Sparse, thrown away.
 SIZE_MB=$(( $(du -sm "$R" | cut -f1) + 256 ))

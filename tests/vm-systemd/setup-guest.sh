@@ -33,6 +33,16 @@ in_root useradd -m -u 1001 -U -s /bin/bash ujfree
 # login records the jail binds from the host side (sshd writes them)
 touch "$R/var/log/wtmp" "$R/var/log/btmp" "$R/var/log/lastlog"
 
+# ---- FUSE for lxcfs.service: the guest has no kernel package, so the module
+# of the kernel it boots comes from the host (linux-image-cloud-amd64) ------
+KVER=${UJ_VMSD_KVER:-}
+FUSE=/lib/modules/$KVER/kernel/fs/fuse/fuse.ko
+if [ -n "$KVER" ] && [ -r "$FUSE" ]; then
+  install -D -m 0644 "$FUSE" "$R$FUSE"
+  in_root depmod "$KVER"
+  echo fuse >"$R/etc/modules-load.d/fuse.conf"
+fi
+
 # ---- PAM: pam_userjail last, as README.md says; pam_systemd is earlier ------
 grep -q '^session.*pam_systemd.so' "$R/etc/pam.d/common-session" ||
   { echo "setup-guest: pam_systemd is not in the guest's common-session" >&2; exit 1; }

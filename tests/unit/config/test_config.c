@@ -209,6 +209,28 @@ static void assert_builtin_defaults(const struct uj_settings *d)
   assert_null(d->rootfs);
   assert_int_equal(d->upper, UJ_UPPER_EPHEMERAL);
   assert_int_equal(d->n_binds, 0);
+  assert_true(d->notice);
+  assert_string_equal(d->lxcfs, UJ_DEFAULT_LXCFS);
+}
+
+/* notice and lxcfs: per rule, "none" turns LXCFS off, bad values named. */
+static void test_view_keys(void **state)
+{
+  (void) state;
+  struct uj_config *c = parse_ok("notice = false; lxcfs = \"/srv/lxcfs\";\n"
+                                 "rules = ( { match = [ \"a\" ]; },\n"
+                                 "  { match = [ \"b\" ]; notice = true; lxcfs = \"none\"; } );\n");
+  assert_false(c->defaults.notice);
+  assert_string_equal(c->defaults.lxcfs, "/srv/lxcfs");
+  assert_false(c->rules[0].s.notice);
+  assert_string_equal(c->rules[0].s.lxcfs, "/srv/lxcfs");
+  assert_true(c->rules[1].s.notice);
+  assert_null(c->rules[1].s.lxcfs);
+  uj_config_free(c);
+  expect_one("notice = 1;\n", P ":1: notice must be true or false");
+  expect_one("lxcfs = \"relative/x\";\n",
+             P ":1: lxcfs 'relative/x' must be \"none\" or an absolute path without '.', '..', "
+               "'//' or a trailing '/'");
 }
 
 /* network = "private" with its keys, at the top and overridden in a rule
@@ -1066,6 +1088,7 @@ int main(void)
     cmocka_unit_test(test_lint),            cmocka_unit_test(test_number_at_end_of_text),
     cmocka_unit_test(test_seccomp_settings), cmocka_unit_test(test_upper_size),
     cmocka_unit_test(test_network_private),
+    cmocka_unit_test(test_view_keys),
   };
   return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

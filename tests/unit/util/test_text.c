@@ -210,6 +210,31 @@ static void test_username(void **state)
   assert_false(uj_valid_username(NULL));
 }
 
+static void test_env_line(void **state)
+{
+  char k[64], v[128];
+  (void) state;
+  assert_int_equal(uj_parse_env_line("LANG=en_US.UTF-8\n", k, sizeof k, v, sizeof v), 1);
+  assert_string_equal(k, "LANG");
+  assert_string_equal(v, "en_US.UTF-8");
+  assert_int_equal(uj_parse_env_line("export LC_ALL=\"C.UTF-8\"", k, sizeof k, v, sizeof v), 1);
+  assert_string_equal(k, "LC_ALL");
+  assert_string_equal(v, "C.UTF-8");
+  assert_int_equal(uj_parse_env_line("  EDITOR='vim -u NONE'  ", k, sizeof k, v, sizeof v), 1);
+  assert_string_equal(k, "EDITOR");
+  assert_string_equal(v, "vim -u NONE");
+  assert_int_equal(uj_parse_env_line("EMPTY=", k, sizeof k, v, sizeof v), 1);
+  assert_string_equal(v, "");
+  assert_int_equal(uj_parse_env_line("# LANG=C", k, sizeof k, v, sizeof v), 0);
+  assert_int_equal(uj_parse_env_line("", k, sizeof k, v, sizeof v), 0);
+  assert_int_equal(uj_parse_env_line("no equals sign", k, sizeof k, v, sizeof v), 0);
+  assert_int_equal(uj_parse_env_line("1BAD=x", k, sizeof k, v, sizeof v), 0);
+  assert_int_equal(uj_parse_env_line("BAD-KEY=x", k, sizeof k, v, sizeof v), 0);
+  assert_int_equal(uj_parse_env_line("=x", k, sizeof k, v, sizeof v), 0);
+  assert_int_equal(uj_parse_env_line("CTL=a\x01b", k, sizeof k, v, sizeof v), 0);
+  assert_int_equal(uj_parse_env_line("LONG=0123456789", k, sizeof k, v, 8), 0);
+}
+
 static void test_uid_range(void **state)
 {
   uid_t lo = 1, hi = 1;
@@ -323,6 +348,7 @@ int main(void)
     cmocka_unit_test(test_mountinfo_autofs),
     cmocka_unit_test(test_size_suggest),  cmocka_unit_test(test_near_miss),
     cmocka_unit_test(test_text_hash),
+    cmocka_unit_test(test_env_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
