@@ -25,21 +25,30 @@ bool cfg_grow(void **arr, size_t *cap, size_t n, size_t elem, size_t first)
   return true;
 }
 
-void cfg_diag(struct pctx *x, int line, const char *fmt, ...)
+char *cfg_diag_vformat(const char *path, int line, const char *kind, const char *fmt,
+                       va_list ap)
 {
   char body[768];
   char *msg;
-  va_list ap;
   int r;
 
-  va_start(ap, fmt);
   vsnprintf(body, sizeof body, fmt, ap);
-  va_end(ap);
   if (line > 0)
-    r = asprintf(&msg, "%s:%d: %s", x->path, line, body);
+    r = asprintf(&msg, "%s:%d: %s%s", path, line, kind, body);
   else
-    r = asprintf(&msg, "%s: %s", x->path, body);
-  if (r < 0) {
+    r = asprintf(&msg, "%s: %s%s", path, kind, body);
+  return r < 0 ? NULL : msg;
+}
+
+void cfg_diag(struct pctx *x, int line, const char *fmt, ...)
+{
+  char *msg;
+  va_list ap;
+
+  va_start(ap, fmt);
+  msg = cfg_diag_vformat(x->path, line, "", fmt, ap);
+  va_end(ap);
+  if (!msg) {
     x->oom = true;
     return;
   }

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/parse.h"
 #include "util/text.h"
 
 /* The host directories a rootfs = "host" jail binds read-only (as
@@ -31,26 +32,14 @@ static const char *const ro_host_dirs[] = { "/usr", "/bin", "/sbin", "/lib", "/l
 __attribute__((format(printf, 4, 5)))
 static void warn(struct uj_diags *w, const struct uj_config *c, int line, const char *fmt, ...)
 {
-  char body[600], *msg;
   va_list ap;
-  int r;
+  char *msg;
 
   va_start(ap, fmt);
-  vsnprintf(body, sizeof body, fmt, ap);
+  msg = cfg_diag_vformat(c->path, line, "warning: ", fmt, ap);
   va_end(ap);
-  if (line > 0)
-    r = asprintf(&msg, "%s:%d: warning: %s", c->path, line, body);
-  else
-    r = asprintf(&msg, "%s: warning: %s", c->path, body);
-  if (r < 0)
-    return;
-  char **items = realloc(w->items, (w->n + 1) * sizeof *items);
-  if (!items) {
-    free(msg);
-    return;
-  }
-  w->items = items;
-  w->items[w->n++] = msg;
+  if (msg)
+    cfg_diags_push(w, msg); /* a lost warning beats a failed check */
 }
 
 /* Does `earlier` match every user that `p` matches? Exact repeats, uid

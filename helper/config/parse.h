@@ -5,6 +5,7 @@
 #define UJ_CONFIG_INTERNAL_H
 
 #include <libconfig.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,6 +43,10 @@ void cfg_diag(struct pctx *x, int line, const char *fmt, ...);
 /* diag.c: make room for one more element in a doubling array (first size
  * `first`); false when out of memory. */
 bool cfg_grow(void **arr, size_t *cap, size_t n, size_t elem, size_t first);
+/* diag.c: "PATH:LINE: <kind>message" ("PATH: ..." when line <= 0) as a
+ * malloc'ed string, NULL when out of memory. kind: "" or "warning: ". */
+char *cfg_diag_vformat(const char *path, int line, const char *kind, const char *fmt,
+                       va_list ap);
 /* diag.c: append msg to out, which then owns it (freed when that fails). */
 void cfg_diags_push(struct uj_diags *out, char *msg);
 /* diag.c: sort x's messages by line, hand them to out and free x's arrays.
