@@ -86,7 +86,6 @@ int uj_enter(const struct uj_join_msg *msg, const struct uj_limits_msg *limits, 
   int pidfd;
 
   j->session_fd = -1;
-  j->n_restore = 0;
   if (nfds < 2 || nfds != 2 + ncg + nre || nre > UJ_MAX_FDS) {
     close_all(fds, nfds);
     return uj_err_set(err, EPROTO, "malformed join message (%zu fds)", nfds);
@@ -118,11 +117,10 @@ int uj_enter(const struct uj_join_msg *msg, const struct uj_limits_msg *limits, 
     prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
   j->session_fd = fds[0];
   fds[0] = -1;
-  for (size_t i = 0; i < nre; i++) {
-    j->restore_fds[i] = fds[2 + ncg + i];
-    fds[2 + ncg + i] = -1;
-  }
-  j->n_restore = nre;
+  /* The restore dirs served the failure path above only: at logout this
+   * process stays in the user's cgroup until it exits (a move back is a
+   * cgroup migration, ~8 ms on a default kernel); the jail's monitor waits
+   * for it before emptying the cgroup (helper/jail/monitor_leavers.c). */
   close_all(fds, nfds);
   return 0;
 fail:
@@ -157,29 +155,10 @@ int uj_enter_filter(const struct uj_filter_msg *f, struct uj_err *err)
   return 0;
 }
 
-int uj_leave(struct uj_joined *j, struct uj_err *err)
+void uj_leave(struct uj_joined *j)
 {
-  int moved = 0, e = 0;
-  size_t n = j->n_restore;
-
-  /* In order; a later cgroup may be gone (systemd's scope of the session,
-   * see cgroup/procs.c): one successful move is a successful return. */
-  for (size_t i = 0; i < n; i++) {
-    if (j->restore_fds[i] < 0)
-      continue;
-    if (cgroup_dir_join_self(j->restore_fds[i]) == 0)
-      moved = 1;
-    else
-      e = errno;
-    close(j->restore_fds[i]);
-    j->restore_fds[i] = -1;
-  }
-  j->n_restore = 0;
   if (j->session_fd >= 0) {
     close(j->session_fd);
     j->session_fd = -1;
   }
-  if (n > 0 && !moved)
-    return uj_err_set(err, e, "move back to the session's own cgroup");
-  return 0;
 }

@@ -12,8 +12,6 @@
 
 struct uj_joined {
   int session_fd;                 /* held open for the session's lifetime */
-  int restore_fds[UJ_MAX_FDS];    /* O_PATH dirs of the cgroups we came from */
-  size_t n_restore;
 };
 
 /* limits: the jail's limits message, or NULL (a jail of an older monitor).
@@ -37,11 +35,11 @@ int uj_limits_pin(pid_t pid, const struct uj_limits_msg *l, struct uj_err *err);
  * caller must end the session (it is already in the jail's namespaces). */
 int uj_enter_filter(const struct uj_filter_msg *f, struct uj_err *err);
 
-/* End the session: move back to the original cgroups (cgroup.procs opened
- * under the O_PATH dirs now, by the caller, which must still be root),
- * close the session connection (the jail's monitor counts it gone). The
- * session ends either way; -1 with err when no move back worked. Calling it
- * again is a no-op. */
-int uj_leave(struct uj_joined *j, struct uj_err *err);
+/* End the session: close the session connection (the jail's monitor
+ * counts it gone). The process stays in the user's cgroup until it exits:
+ * no cgroup migration on the logout path; the monitor waits for it before
+ * emptying the cgroup (helper/jail/monitor_leavers.c). Calling it again is
+ * a no-op. */
+void uj_leave(struct uj_joined *j);
 
 #endif

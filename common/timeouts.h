@@ -19,6 +19,10 @@
 /* Waiting for a killed cgroup to empty: at teardown, after a failed setup. */
 #define UJ_TIMEOUT_CGROUP_EMPTY_MS 5000
 #define UJ_TIMEOUT_CGROUP_UNDO_MS 2000
+/* A teardown waits this long for session processes that logged out to
+ * exit (their logout work: wtmp, other PAM modules) before moving any that
+ * still run out of the user's cgroup and emptying it. */
+#define UJ_TIMEOUT_LEAVE_MS 3000
 /* systemd: waiting for the delegated cgroup to be populated (slow VMs). */
 #define UJ_TIMEOUT_DELEGATION_MS 10000
 /* network = "private": pasta must have set up the namespace by then. */

@@ -30,22 +30,21 @@ struct module_session {
   int debug;
 };
 
-/* End the session (back to the original cgroups, connection closed) and
- * say so through the host's syslog. Idempotent (uj_leave is). */
+/* End the session (connection closed; the process stays in the user's
+ * cgroup until it exits, see common/enter.h) and say so through the host's
+ * syslog. Idempotent (uj_leave is). */
 static void leave_and_log(pam_handle_t *pamh, struct module_session *ms)
 {
-  struct uj_err err;
   const void *user = NULL;
 
-  if (ms->j.session_fd < 0 && ms->j.n_restore == 0)
+  if (ms->j.session_fd < 0)
     return;
-  pam_get_item(pamh, PAM_USER, &user);
-  if (uj_leave(&ms->j, &err) < 0)
-    uj_modlog(pamh, ms->log_fd, LOG_WARNING, "session of %s: %s", user ? (const char *) user : "?",
-              err.msg);
-  else if (ms->debug)
+  uj_leave(&ms->j);
+  if (ms->debug) {
+    pam_get_item(pamh, PAM_USER, &user);
     uj_modlog(pamh, ms->log_fd, LOG_DEBUG, "session of %s left its jail",
               user ? (const char *) user : "?");
+  }
 }
 
 static void cleanup_joined(pam_handle_t *pamh, void *data, int error_status)
@@ -60,8 +59,6 @@ static void cleanup_joined(pam_handle_t *pamh, void *data, int error_status)
   } else {
     if (ms->j.session_fd >= 0)
       close(ms->j.session_fd);
-    for (size_t i = 0; i < ms->j.n_restore; i++)
-      close(ms->j.restore_fds[i]);
   }
   if (ms->log_fd >= 0)
     close(ms->log_fd);

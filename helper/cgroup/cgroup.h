@@ -50,6 +50,14 @@ int uj_cgroup_destroy(struct uj_cgroup *cg, int timeout_ms, struct uj_err *err);
 int uj_cgroup_foreach(const struct uj_cgroup *cg, pid_t skip,
                       void (*fn)(int pidfd, pid_t pid, void *arg), void *arg, struct uj_err *err);
 
+/* members.c — a session process that logged out stays in the user's cgroup
+ * until it exits (no migration on the logout path). A teardown that cannot
+ * wait for it moves it out with this: if the process pinned by pidfd is
+ * still a member, into the cgroups the caller (the jail's monitor) is in
+ * (uj_cgroup_open_current's order: on systemd hosts .keeper). 1 = moved,
+ * 0 = not a member (or gone), -1 with err. */
+int uj_cgroup_release(const struct uj_cgroup *cg, const char *root, int pidfd, struct uj_err *err);
+
 /* stats.c — limits and counters for `userjail metrics`; -1 = not available
  * on this host, 0 for a limit = unlimited. */
 struct uj_cgroup_stats {

@@ -3,7 +3,9 @@
  * exit and be reused by an unrelated host process before we act, so each
  * one is pinned with a pidfd first and its membership checked after. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -59,4 +61,47 @@ int uj_cgroup_foreach(const struct uj_cgroup *cg, pid_t skip,
     n++;
   }
   return n;
+}
+
+/* The pid a pidfd pins, from /proc/self/fdinfo ("Pid:"); -1 once it exited. */
+static pid_t pidfd_pid(int pidfd)
+{
+  char path[64];
+  struct uj_err ignored;
+  long pid = -1;
+
+  /* by pid: cg_read_all follows no symlink, and /proc/self is one */
+  snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", (int) getpid(), pidfd);
+  cleanup_free char *info = cg_read_all(path, &ignored);
+  const char *p = info ? strstr(info, "\nPid:") : NULL;
+  if (p)
+    pid = strtol(p + 5, NULL, 10);
+  return pid > 0 ? (pid_t) pid : -1;
+}
+
+int uj_cgroup_release(const struct uj_cgroup *cg, const char *root, int pidfd, struct uj_err *err)
+{
+  int fds[UJ_CGROUP_MAXDIRS + 1];
+  size_t n = 0;
+  char buf[32];
+  int moved = 0;
+  pid_t pid = pidfd_pid(pidfd);
+
+  if (cg->n == 0 || pid <= 0 || !is_member(pid, cg->dirs[0]))
+    return 0;
+  if (uj_cgroup_open_current(root, getpid(), fds, UJ_CGROUP_MAXDIRS + 1, &n, err) < 0)
+    return uj_err_prefix(err, "release process %d from its jail's cgroup", (int) pid);
+  int len = snprintf(buf, sizeof buf, "%d\n", (int) pid);
+  /* In order, as open_current lists them: on systemd hosts .keeper first. */
+  for (size_t i = 0; i < n; i++) {
+    int fd = openat(fds[i], "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0 && write(fd, buf, (size_t) len) == len)
+      moved = 1;
+    else
+      uj_err_set(err, errno, "move process %d out of %s", (int) pid, cg->dirs[0]);
+    if (fd >= 0)
+      close(fd);
+  }
+  close_many(fds, n);
+  return moved ? 1 : -1;
 }

@@ -174,7 +174,7 @@ int uj_cmd_enter(int argc, char **argv)
     fprintf(stderr, "userjail enter: %s: %s\n", a.ops[0], err.msg);
     return 1;
   }
-  /* where we are now, to move back when the session ends (as a login) */
+  /* where we are now, to move back if entering fails half-way */
   if (uj_cgroup_open_current(UJ_CGROUP_ROOT, getpid(), fds + nfds, UJ_MAX_FDS - nfds, &nre,
                              &err) < 0)
     nre = 0;
@@ -189,18 +189,18 @@ int uj_cmd_enter(int argc, char **argv)
    * neither root-without-capabilities nor the user gets more than a login. */
   if (enter_filter(&err) < 0) {
     fprintf(stderr, "userjail enter: %s\n", err.msg);
-    uj_leave(&j, &err);
+    uj_leave(&j);
     return 1;
   }
   if (uj_pty_open(&pty, &err) < 0) {
     fprintf(stderr, "userjail enter: %s\n", err.msg);
-    uj_leave(&j, &err);
+    uj_leave(&j);
     return 1;
   }
   pid = fork(); /* the child is in the jail's pid namespace */
   if (pid < 0) {
     perror("userjail enter: fork");
-    uj_leave(&j, &err);
+    uj_leave(&j);
     return 1;
   }
   if (pid == 0)
@@ -209,8 +209,7 @@ int uj_cmd_enter(int argc, char **argv)
   signal(SIGQUIT, SIG_IGN);
   signal(SIGTSTP, SIG_IGN);
   status = uj_pty_relay(&pty, pid);
-  if (uj_leave(&j, &err) < 0)
-    fprintf(stderr, "userjail enter: %s: %s\n", a.ops[0], err.msg);
+  uj_leave(&j);
   if (WIFEXITED(status))
     return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);

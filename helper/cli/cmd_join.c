@@ -230,7 +230,7 @@ int uj_cmd_run(int argc, char **argv)
   free(filter);
   if (rc < 0) {
     fprintf(stderr, "userjail run: %s: %s\n", user, err.msg);
-    uj_leave(&j, &err);
+    uj_leave(&j);
     return 1;
   }
   /* The command's stdio is a pty of its own or pipes, relayed by this
@@ -244,11 +244,10 @@ int uj_cmd_run(int argc, char **argv)
     status = run_on_pipes(pw, cmd, &err);
   if (status < 0) {
     fprintf(stderr, "userjail run: %s\n", err.msg);
-    uj_leave(&j, &err);
+    uj_leave(&j);
     return 1;
   }
-  if (uj_leave(&j, &err) < 0)
-    fprintf(stderr, "userjail run: %s: %s\n", user, err.msg);
+  uj_leave(&j);
   if (WIFEXITED(status))
     return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);

@@ -259,6 +259,9 @@ void uj_monitor_teardown(struct monitor *m, int stopper, bool final)
   }
   while (m->n_sess)
     uj_monitor_drop_session(m, 0);
+  /* The jail's processes are gone with its init; session processes that
+   * logged out get to finish (not for `stop`: it moves them out at once). */
+  uj_monitor_leavers_release(m, !final);
   if (uj_cgroup_destroy(&m->cg, UJ_TIMEOUT_CGROUP_EMPTY_MS, &err) < 0)
     syslog(LOG_ERR, "userjail: %s: remove cgroup: %s", m->spec->user, err.msg);
   else
@@ -315,6 +318,8 @@ static void serve(struct monitor *m)
       p[n++] = (struct pollfd){ .fd = m->sess[i].sock, .events = POLLIN };
       p[n++] = (struct pollfd){ .fd = m->sess[i].pidfd, .events = POLLIN };
     }
+    size_t leave_at = n;
+    n += uj_monitor_leaver_pollfds(m, p + n);
     /* then pasta (fd -1, ignored by poll, when there is none) */
     size_t pasta_at = n;
     p[n++] = (struct pollfd){ .fd = m->net.pasta_pidfd, .events = POLLIN };
@@ -339,11 +344,19 @@ static void serve(struct monitor *m)
       uj_net_reap(&m->net);
     }
     uj_events_handle(m->events, p + ev_at, n - ev_at);
+    uj_monitor_leaver_reap(m, p + leave_at);
     /* A session ends on any input or hangup on its connection, or when its
-     * process exits. Walk backwards: drop_session moves the last one in. */
+     * process exits. Walk backwards: drop_session moves the last one in.
+     * Ended by logout while its process runs on: a leaver (see
+     * monitor_leavers.c), which the teardown waits for. */
     for (size_t i = m->n_sess; i-- > 0;) {
-      if (p[2 + 2 * i].revents || p[3 + 2 * i].revents)
+      if (p[2 + 2 * i].revents || p[3 + 2 * i].revents) {
+        if (!p[3 + 2 * i].revents && m->sess[i].pidfd >= 0) {
+          uj_monitor_leaver_add(m, m->sess[i].pidfd);
+          m->sess[i].pidfd = -1;
+        }
         uj_monitor_drop_session(m, i);
+      }
     }
     if (p[0].revents & POLLIN)
       uj_monitor_accept(m);

@@ -20,6 +20,9 @@
 #define UJ_MAX_SESSIONS 4096
 #define UJ_MONITOR_FD_MARGIN 64
 #define UJ_MONITOR_NOFILE (2 * UJ_MAX_SESSIONS + UJ_MONITOR_FD_MARGIN)
+/* Logged-out session processes a monitor waits for at most (one fd each,
+ * within the margin above); monitor_leavers.c. */
+#define UJ_MAX_LEAVERS 32
 
 /* One session: its connection, and a pidfd of the process that opened it.
  * Either ending ends the session: the connection alone is not enough,
@@ -47,6 +50,10 @@ struct monitor {
    * benchmark holds us to, so no fixed 4096-slot arrays. */
   struct session *sess;
   size_t n_sess, cap_sess;
+  /* pidfds of session processes that logged out and still run: they stay
+   * in the user's cgroup until they exit (monitor_leavers.c). */
+  int leavers[UJ_MAX_LEAVERS];
+  size_t n_leave;
   struct pollfd *pfds;
   time_t started;
   /* Until its first session arrives the jail is ended at this time
@@ -71,6 +78,17 @@ void uj_monitor_drop_session(struct monitor *m, size_t i);
 /* Accept one connection and serve its request. Returns 1 when it became a
  * session. A stop request tears the jail down (and does not return). */
 int uj_monitor_accept(struct monitor *m);
+
+/* monitor_leavers.c */
+/* Keep pidfd (consumed) of a session process that logged out. */
+void uj_monitor_leaver_add(struct monitor *m, int pidfd);
+/* Fill p (room for UJ_MAX_LEAVERS) with their pidfds; returns how many. */
+size_t uj_monitor_leaver_pollfds(const struct monitor *m, struct pollfd *p);
+/* Forget those whose pollfd (filled as above) reported their exit. */
+void uj_monitor_leaver_reap(struct monitor *m, const struct pollfd *p);
+/* Before the cgroup is emptied: wait (when `wait`) up to
+ * UJ_TIMEOUT_LEAVE_MS for them to exit, move the rest out of the cgroup. */
+void uj_monitor_leavers_release(struct monitor *m, bool wait);
 
 /* monitor.c: end the jail. `stopper` is the connection of `userjail stop`
  * (-1 otherwise); it gets the error, if any, and is closed when everything

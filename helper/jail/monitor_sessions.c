@@ -33,8 +33,9 @@ bool uj_monitor_reserve(struct monitor *m)
   if (!ns)
     return false;
   m->sess = ns;
-  /* listening socket, init, two per session, pasta, limit events */
-  struct pollfd *p = realloc(m->pfds, (2 * cap + 3 + UJ_EVENTS_MAXFDS) * sizeof *p);
+  /* listening socket, init, two per session, pasta, limit events, leavers */
+  struct pollfd *p =
+      realloc(m->pfds, (2 * cap + 3 + UJ_EVENTS_MAXFDS + UJ_MAX_LEAVERS) * sizeof *p);
   if (!p)
     return false;
   m->pfds = p;

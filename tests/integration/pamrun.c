@@ -5,7 +5,9 @@
  * 100 + PAM error when the session could not be opened. With PAMRUN_CGROUP
  * set in the environment, also prints this process's /proc/self/cgroup
  * before open_session and after close_session ("before:"/"after:" lines),
- * to see that a session moves back where it came from. Test tool only. */
+ * to see where a session process is. With PAMRUN_LINGER_MS=N it stays
+ * N ms after close_session (as sshd's logout work does, longer), then
+ * prints its cgroups again ("later:" lines). Test tool only. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <grp.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct pam_conv conv = {misc_conv, NULL};
@@ -76,5 +79,12 @@ int main(int argc, char **argv) {
   if (rc != PAM_SUCCESS) fprintf(stderr, "pamrun: close_session: %s\n", pam_strerror(ph, rc));
   show_cgroup("after");
   pam_end(ph, rc);
+  if (getenv("PAMRUN_LINGER_MS")) {
+    long ms = atol(getenv("PAMRUN_LINGER_MS"));
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+      ;
+    show_cgroup("later");
+  }
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

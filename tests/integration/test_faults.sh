@@ -292,16 +292,18 @@ else
 fi
 everything_gone "after the fd and log checks" "$U"
 
-# logout moves the session process back where it came from, through the
-# O_PATH dirs (linger: the jail's cgroup stays, nothing kills the process)
+# logout no longer moves the session process back (a cgroup migration,
+# ~8 ms on a default kernel): it stays in the user's cgroup until it exits
+# (linger: the jail's cgroup stays, nothing kills the process). Where it
+# goes when a teardown cannot wait for it is test_logout.sh's.
 uj_conf_basic 'on_logout = "linger";'
 uj_pamtester_setup
 if uj_pamrun_build 2>"$UJ_TMP/gcc.err"; then
   out=$(PAMRUN_CGROUP=1 timeout 60 "$UJ_TMP/pamrun" "$UJ_PAMTESTER_SVC" "$U" sh -c 'echo "IN $(hostname)"; grep -c "/userjail/$(id -u)\$" /proc/self/cgroup' 2>&1)
   expect_eq "pamrun session is jailed, in the user's cgroup" "IN jail-$U yes" \
     "$(grep '^IN' <<<"$out") $(grep -qx '[1-9][0-9]*' <<<"$out" && echo yes)"
-  expect_eq "logout: the session process is back in its own cgroups" \
-    "$(sed -n 's/^before: //p' <<<"$out")" "$(sed -n 's/^after: //p' <<<"$out")"
+  check "logout: the session process stays in the user's cgroup (no migration at logout)" \
+    grep -q "^after: .*/userjail/$(uj_uid "$U")\$" <<<"$out"
 else
   fail "build pamrun" "$(cat "$UJ_TMP/gcc.err")"
 fi

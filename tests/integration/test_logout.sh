@@ -20,6 +20,39 @@ expect_eq "session with background jobs ran in the jail" "started
 jail-$U" "$out"
 gone_within 5 "on_logout=kill, normal logout"
 
+# --- kill: at logout the session process stays in the user's cgroup (no
+# cgroup migration on the logout path) and finishes its logout work there;
+# the teardown kills the jail at once but waits for that process before it
+# empties the cgroup. One still running after the monitor's wait (3 s) is
+# moved out of the cgroup, never killed.
+uj_pamtester_setup
+if uj_pamrun_build 2>"$UJ_TMP/gcc.err"; then
+  out=$(PAMRUN_CGROUP=1 PAMRUN_LINGER_MS=1000 timeout 60 "$UJ_TMP/pamrun" "$UJ_PAMTESTER_SVC" "$U" \
+    sh -c 'nohup sleep 1006 >/dev/null 2>&1 & echo "IN $(hostname)"' 2>&1)
+  rc=$?
+  expect_eq "kill: pamrun session ran in the jail" "IN jail-$U" "$(grep '^IN' <<<"$out")"
+  expect_eq "kill: the session process lived through 1 s of logout work (exit 0, no SIGKILL)" 0 "$rc"
+  check "kill: after close_session it was still in the user's cgroup" \
+    grep -q "^after: .*/userjail/$uid\$" <<<"$out"
+  check "kill: the jail's own processes were killed at logout" sh -c "! pgrep -u $uid -f 'sleep 1006'"
+  gone_within 5 "on_logout=kill, session process exits 1 s after logout"
+
+  PAMRUN_CGROUP=1 PAMRUN_LINGER_MS=7000 timeout 60 "$UJ_TMP/pamrun" "$UJ_PAMTESTER_SVC" "$U" \
+    sh -c 'echo "IN $(hostname)"' >"$UJ_TMP/pamrun.out" 2>&1 &
+  pr=$!
+  wait_until 20 grep -q '^after:' "$UJ_TMP/pamrun.out"
+  if wait_until 5 uj_nothing_left "$U"; then
+    pass "kill: a session process still running 3 s after logout does not hold the jail"
+  else fail "kill: a session process still running 3 s after logout does not hold the jail" "$(uj_leftovers "$U")"; fi
+  check "kill: that process still runs (moved out, not killed)" kill -0 "$pr"
+  wait "$pr"
+  expect_eq "kill: it exits normally later" 0 "$?"
+  check "kill: it had been moved out of the user's cgroup" \
+    sh -c "grep -q '^later:' $UJ_TMP/pamrun.out && ! grep -q '^later: .*/userjail/$uid\$' $UJ_TMP/pamrun.out"
+else
+  fail "build pamrun" "$(cat "$UJ_TMP/gcc.err")"
+fi
+
 # --- kill, sshd's [priv] process killed with SIGKILL: close_session never
 # runs. The jail ends with the session process alone (the monitor watches
 # it), even while the client stays connected and sshd's unprivileged child
