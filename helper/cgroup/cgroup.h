@@ -57,6 +57,16 @@ int uj_cgroup_foreach(const struct uj_cgroup *cg, pid_t skip,
  * (uj_cgroup_open_current's order: on systemd hosts .keeper). 1 = moved,
  * 0 = not a member (or gone), -1 with err. */
 int uj_cgroup_release(const struct uj_cgroup *cg, const char *root, int pidfd, struct uj_err *err);
+/* Write pid into cgroup.procs under each of the n O_PATH dirs, in order (as
+ * uj_cgroup_open_current returns them). 0 when at least one move worked. */
+int uj_cgroup_move_to(const int *dirs, size_t n, pid_t pid, struct uj_err *err);
+/* The pid a pidfd pins, -1 once the process is gone. */
+pid_t uj_pidfd_pid(int pidfd);
+
+/* warm.c — fork a child that starts the kernel's grace period for cgroup
+ * migrations now, so that a login's move into its cgroup moments later
+ * waits less (or not at all). Never waited for; best effort. */
+void uj_cgroup_warm(const char *root);
 
 /* stats.c — limits and counters for `userjail metrics`; -1 = not available
  * on this host, 0 for a limit = unlimited. */

@@ -64,7 +64,7 @@ int uj_cgroup_foreach(const struct uj_cgroup *cg, pid_t skip,
 }
 
 /* The pid a pidfd pins, from /proc/self/fdinfo ("Pid:"); -1 once it exited. */
-static pid_t pidfd_pid(int pidfd)
+pid_t uj_pidfd_pid(int pidfd)
 {
   char path[64];
   struct uj_err ignored;
@@ -79,29 +79,37 @@ static pid_t pidfd_pid(int pidfd)
   return pid > 0 ? (pid_t) pid : -1;
 }
 
+int uj_cgroup_move_to(const int *dirs, size_t n, pid_t pid, struct uj_err *err)
+{
+  char buf[32];
+  int len = snprintf(buf, sizeof buf, "%d\n", (int) pid), moved = 0;
+
+  uj_err_set(err, ENOENT, "no cgroup to move process %d to", (int) pid);
+  for (size_t i = 0; i < n; i++) {
+    int fd = openat(dirs[i], "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0 && write(fd, buf, (size_t) len) == len)
+      moved = 1;
+    else
+      uj_err_set(err, errno, "move process %d", (int) pid);
+    if (fd >= 0)
+      close(fd);
+  }
+  return moved ? 0 : -1;
+}
+
 int uj_cgroup_release(const struct uj_cgroup *cg, const char *root, int pidfd, struct uj_err *err)
 {
   int fds[UJ_CGROUP_MAXDIRS + 1];
   size_t n = 0;
-  char buf[32];
-  int moved = 0;
-  pid_t pid = pidfd_pid(pidfd);
+  pid_t pid = uj_pidfd_pid(pidfd);
 
   if (cg->n == 0 || pid <= 0 || !is_member(pid, cg->dirs[0]))
     return 0;
   if (uj_cgroup_open_current(root, getpid(), fds, UJ_CGROUP_MAXDIRS + 1, &n, err) < 0)
     return uj_err_prefix(err, "release process %d from its jail's cgroup", (int) pid);
-  int len = snprintf(buf, sizeof buf, "%d\n", (int) pid);
-  /* In order, as open_current lists them: on systemd hosts .keeper first. */
-  for (size_t i = 0; i < n; i++) {
-    int fd = openat(fds[i], "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd >= 0 && write(fd, buf, (size_t) len) == len)
-      moved = 1;
-    else
-      uj_err_set(err, errno, "move process %d out of %s", (int) pid, cg->dirs[0]);
-    if (fd >= 0)
-      close(fd);
-  }
+  int r = uj_cgroup_move_to(fds, n, pid, err);
   close_many(fds, n);
-  return moved ? 1 : -1;
+  if (r < 0)
+    return uj_err_prefix(err, "out of %s", cg->dirs[0]);
+  return 1;
 }

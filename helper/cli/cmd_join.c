@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/enter.h"
+#include "cgroup/cgroup.h"
 #include "cli/cli.h"
 #include "cli/pty.h"
 #include "cli/relay.h"
@@ -49,6 +50,9 @@ int uj_cmd_session_open(int argc, char **argv)
   }
   if (chdir("/") < 0)
     return 1;
+  /* First: the kernel's wait for the session's cgroup move runs while we
+   * work (cgroup/warm.c). */
+  uj_cgroup_warm(UJ_CGROUP_ROOT);
   uj_request_jail(config, user, getppid(), &msg, &limits, fds, &nfds, &filter);
   rc = uj_send_join(MODULE_FD, &msg, &limits, fds, nfds, &err) < 0 ? 1 : 0;
   /* A JAILED answer is followed by the session's seccomp filter. */

@@ -97,8 +97,10 @@ int uj_loopback_up(struct uj_err *err);
 /* monitor.c — start a jail for spec: forks a detached monitor that creates the
  * cgroup, clones the init, waits for its setup and listens on
  * /run/userjail/UID.sock. Returns once the socket accepts sessions, or -1
- * with the setup error (in which case nothing is left behind). */
-int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err);
+ * with the setup error (in which case nothing is left behind).
+ * session_pid (0: none) is the process whose login asks for this jail: it
+ * is moved into the user's cgroup right after the init (see monitor.c). */
+int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid, struct uj_err *err);
 
 /* remains.c — clear what a jail whose monitor died left: its socket file,
  * every process in the user's cgroup (killed), the cgroup. The caller holds

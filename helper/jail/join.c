@@ -26,7 +26,7 @@ int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
      * a dead one left (socket file, processes in the cgroup) goes first. */
     if (uj_jail_remains_clear(spec->uid, spec->cgroup_root, err) < 0)
       goto out;
-    if (uj_monitor_start(spec, err) < 0) {
+    if (uj_monitor_start(spec, session_pid, err) < 0) {
       /* Nothing of a failed jail remains; the lock file goes too. */
       uj_rundir_unlock(lock, spec->uid, true);
       return uj_err_prefix(err, "create jail for %s", spec->user);

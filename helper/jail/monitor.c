@@ -126,19 +126,67 @@ static void pin_cpuset_v1(struct monitor *m, pid_t pid, const char *name)
  * is in its cgroup now), the init answers "OK" or its setup error, and
  * from then on the monitor just keeps its end open: the init exits when
  * it hangs up (its lifeline, init.c). */
-static int start_jail(struct monitor *m, struct uj_err *err)
+/* The login that creates the jail joins the user's cgroup right after the
+ * init, in the monitor: a cgroup migration after a quiet moment waits for
+ * an RCU grace period (~8 ms on a default kernel), one within ~10 ms of
+ * another does not, and the login's own move (common/enter.c) would come
+ * only after the root is built, too late to share the init's. `origin`
+ * (O_PATH dirs of the cgroups it came from) is where it goes back if the
+ * jail cannot be made. A process that is gone or cannot be moved is left
+ * to move itself. */
+static void premove_session(struct monitor *m, pid_t session_pid)
+{
+  struct uj_err err;
+  int pidfd = (int) syscall(SYS_pidfd_open, session_pid, 0);
+
+  if (pidfd < 0)
+    return;
+  if (uj_cgroup_attach(&m->cg, session_pid, &err) < 0 || uj_pidfd_pid(pidfd) != session_pid) {
+    close(pidfd);
+    return;
+  }
+  m->premoved_pidfd = pidfd;
+  m->premoved_pid = session_pid;
+}
+
+static void unmove_session(struct monitor *m, const int *origin, size_t n_origin)
+{
+  struct uj_err err;
+
+  if (m->premoved_pidfd < 0)
+    return;
+  if (uj_pidfd_pid(m->premoved_pidfd) == m->premoved_pid &&
+      uj_cgroup_move_to(origin, n_origin, m->premoved_pid, &err) < 0)
+    syslog(LOG_WARNING, "userjail: %s: session process back out of the cgroup: %s",
+           m->spec->user, err.msg);
+  close(m->premoved_pidfd);
+  m->premoved_pidfd = -1;
+  m->premoved_pid = 0;
+}
+
+static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
 {
   const struct uj_jail_spec *spec = m->spec;
   bool private_net = spec->s->network == UJ_NET_PRIVATE;
   unsigned flags = spec->ns_flags;
   char name[32], status[UJ_ERR_MSG];
   int chan[2] = { -1, -1 };
+  int origin[UJ_CGROUP_MAXDIRS + 1];
+  size_t n_origin = 0;
   ssize_t n;
   pid_t pid;
 
+  if (session_pid > 0) {
+    struct uj_err e2;
+    if (uj_cgroup_open_current(spec->cgroup_root, session_pid, origin, UJ_CGROUP_MAXDIRS + 1,
+                               &n_origin, &e2) < 0)
+      session_pid = 0; /* it moves itself, as a later login does */
+  }
   snprintf(name, sizeof name, "%u", (unsigned) spec->uid);
-  if (uj_cgroup_create(spec->cgroup_root, name, spec->s, &m->cg, err) < 0)
+  if (uj_cgroup_create(spec->cgroup_root, name, spec->s, &m->cg, err) < 0) {
+    close_many(origin, n_origin);
     return uj_err_prefix(err, "cgroup");
+  }
   uj_limits_fill(spec, &m->view.limits);
   m->view.cg = &m->cg;
   if (private_net) {
@@ -175,6 +223,8 @@ static int start_jail(struct monitor *m, struct uj_err *err)
     uj_err_prefix(err, "cgroup");
     goto kill_init;
   }
+  if (session_pid > 0)
+    premove_session(m, session_pid);
   {
     /* Everything forked in the jail inherits the init's CPUs. */
     struct uj_err e2;
@@ -200,6 +250,7 @@ static int start_jail(struct monitor *m, struct uj_err *err)
     goto kill_init;
   }
   m->lifeline = chan[0];
+  close_many(origin, n_origin);
   return 0;
 
 kill_init:
@@ -211,6 +262,8 @@ kill_init:
 undo:
   uj_net_stop(&m->net);
   close_many(chan, 2);
+  unmove_session(m, origin, n_origin);
+  close_many(origin, n_origin);
   {
     struct uj_err e2;
     uj_cgroup_destroy(&m->cg, UJ_TIMEOUT_CGROUP_UNDO_MS, &e2);
@@ -259,6 +312,10 @@ void uj_monitor_teardown(struct monitor *m, int stopper, bool final)
   }
   while (m->n_sess)
     uj_monitor_drop_session(m, 0);
+  if (m->premoved_pidfd >= 0) { /* its session never came: treat it as logged out */
+    uj_monitor_leaver_add(m, m->premoved_pidfd);
+    m->premoved_pidfd = -1;
+  }
   /* The jail's processes are gone with its init; session processes that
    * logged out get to finish (not for `stop`: it moves them out at once). */
   uj_monitor_leavers_release(m, !final);
@@ -429,11 +486,12 @@ static void trim_memory(void)
   malloc_trim(0);
 }
 
-static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
+static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t session_pid)
     __attribute__((noreturn));
-static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
+static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t session_pid)
 {
-  struct monitor m = { .spec = spec, .pidfd = -1, .lifeline = -1, .listen_fd = -1 };
+  struct monitor m = { .spec = spec, .pidfd = -1, .lifeline = -1, .listen_fd = -1,
+                       .premoved_pidfd = -1 };
   struct uj_err err;
 
   uj_err_clear(&err);
@@ -449,7 +507,7 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
   }
   m.listen_fd = listen_socket(spec->uid, &err);
   m.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (m.listen_fd < 0 || start_jail(&m, &err) < 0) {
+  if (m.listen_fd < 0 || start_jail(&m, session_pid, &err) < 0) {
     char path[108];
     if (m.listen_fd >= 0) {
       uj_rundir_path(path, sizeof path, spec->uid, ".sock");
@@ -475,7 +533,7 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd)
   serve(&m);
 }
 
-int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err)
+int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid, struct uj_err *err)
 {
   int rp[2];
   pid_t mid;
@@ -505,7 +563,7 @@ int uj_monitor_start(const struct uj_jail_spec *spec, struct uj_err *err)
       _exit(1);
     if (fork() != 0)
       _exit(0);
-    monitor_main(spec, 3);
+    monitor_main(spec, 3, session_pid);
   }
   close(rp[1]);
   waitpid(mid, &status, 0);

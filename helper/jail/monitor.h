@@ -54,6 +54,11 @@ struct monitor {
    * in the user's cgroup until they exit (monitor_leavers.c). */
   int leavers[UJ_MAX_LEAVERS];
   size_t n_leave;
+  /* The process whose login created the jail, moved into the user's
+   * cgroup together with the init (monitor.c): its first session request
+   * is answered without cgroup fds. -1 / 0 once that request came. */
+  int premoved_pidfd;
+  pid_t premoved_pid;
   struct pollfd *pfds;
   time_t started;
   /* Until its first session arrives the jail is ended at this time

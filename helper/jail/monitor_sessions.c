@@ -51,7 +51,9 @@ void uj_monitor_drop_session(struct monitor *m, size_t i)
   m->sess[i] = m->sess[--m->n_sess];
 }
 
-static int send_join(struct monitor *m, int c)
+/* moved: the session process is in the user's cgroup already (moved with
+ * the init, monitor.c): no cgroup fds, so it does not move again. */
+static int send_join(struct monitor *m, int c, bool moved)
 {
   struct uj_join_msg msg;
   int fds[1 + UJ_CGROUP_MAXDIRS];
@@ -62,9 +64,9 @@ static int send_join(struct monitor *m, int c)
   msg.status = UJ_STATUS_JAILED;
   msg.ns_flags = m->spec->ns_flags;
   msg.init_pid = m->init_pid;
-  msg.n_cgroup = (uint32_t) m->cg.n;
+  msg.n_cgroup = moved ? 0 : (uint32_t) m->cg.n;
   fds[n++] = m->pidfd;
-  for (size_t i = 0; i < m->cg.n; i++)
+  for (size_t i = 0; i < msg.n_cgroup; i++)
     fds[n++] = m->cg.procs_fds[i];
   /* with the jail's limits (notice, CPU pinning) as the trailer */
   if (uj_send_join(c, &msg, &m->view.limits, fds, n, &err) < 0) {
@@ -162,6 +164,19 @@ static void restore_spare(struct monitor *m)
 static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds, bool admin)
 {
   char why[UJ_MSG_LEN];
+  bool moved = false;
+
+  /* The first request after the jail was made: from the process moved in
+   * with the init? Anyone else moves itself; that process, if its request
+   * never comes, counts as logged out (teardown waits for it). */
+  if (m->premoved_pidfd >= 0) {
+    moved = pidfd >= 0 && uj_pidfd_pid(pidfd) == m->premoved_pid;
+    if (moved)
+      close(m->premoved_pidfd);
+    else
+      uj_monitor_leaver_add(m, m->premoved_pidfd);
+    m->premoved_pidfd = -1;
+  }
 
   restore_spare(m);
   if (m->ending) {
@@ -179,7 +194,7 @@ static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds
     refuse_session(m, c, why);
   } else if (!uj_monitor_reserve(m)) {
     refuse_session(m, c, "the jail's monitor is out of memory");
-  } else if (send_join(m, c) == 0) {
+  } else if (send_join(m, c, moved) == 0) {
     m->sess[m->n_sess++] = (struct session){ .sock = c, .pidfd = pidfd };
     m->first_session_deadline = 0;
     return true;

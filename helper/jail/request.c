@@ -84,6 +84,8 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
 {
   struct uj_resolved r;
   struct uj_err err;
+  int restore[UJ_MAX_FDS];
+  size_t n = 0;
   bool allow;
   int rc;
 
@@ -102,8 +104,14 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
     goto out;
   }
   allow = r.s && r.s->on_error == UJ_ONERR_ALLOW;
+  /* Where the session process is now, before a new jail's monitor moves
+   * it (monitor.c): where uj_enter puts it back if entering fails. */
+  if (rc == 0 && uj_cgroup_open_current(UJ_CGROUP_ROOT, restore_pid, restore, UJ_MAX_FDS / 2, &n,
+                                        &err) < 0) {
+    syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, err.msg);
+    n = 0;
+  }
   if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, &err) == 0) {
-    size_t n = 0;
     /* After the join: libseccomp is dlopen()ed by this process only once
      * the monitor has been forked off. On failure the session is given
      * back (closing its connection ends it at the monitor). */
@@ -117,18 +125,21 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
       *nfds = 0;
       memset(msg, 0, sizeof *msg);
       msg->magic = UJ_PROTO_MAGIC;
+      /* A new jail's monitor may have moved the session process already. */
+      struct uj_err e2;
+      if (n > 0)
+        uj_cgroup_move_to(restore, n, restore_pid, &e2);
       goto failed;
     }
     f->magic = UJ_FILTER_MAGIC;
     *filter = f;
     msg->on_error_allow = allow;
-    if (uj_cgroup_open_current(UJ_CGROUP_ROOT, restore_pid, fds + *nfds, UJ_MAX_FDS - *nfds,
-                               &n, &err) < 0) {
-      syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, err.msg);
-      n = 0;
-    }
-    msg->n_restore = (uint32_t) n;
-    *nfds += n;
+    size_t room = UJ_MAX_FDS - *nfds, take = n < room ? n : room;
+    memcpy(fds + *nfds, restore, take * sizeof *restore);
+    close_many(restore + take, n - take);
+    msg->n_restore = (uint32_t) take;
+    *nfds += take;
+    n = 0;
     syslog(LOG_INFO, "session of %s joins its jail (init pid %d)", user, msg->init_pid);
     goto out;
   }
@@ -147,5 +158,6 @@ failed:
   msg->on_error_allow = allow;
   syslog(LOG_ERR, "%s session of %s: %s", allow ? "UNJAILED" : "refusing", user, err.msg);
 out:
+  close_many(restore, n);
   uj_resolved_free(&r);
 }
