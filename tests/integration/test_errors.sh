@@ -46,6 +46,23 @@ out=$(uj_ssh "$U" 'echo "RAN $(readlink /proc/self/ns/pid) $(hostname)"' 2>&1)
 expect_eq "missing bind, allow: login proceeds unjailed" "RAN $hostns $(hostname)" "$(grep '^RAN' <<<"$out")"
 wait_until 5 uj_nothing_left "$U"
 expect_gone "missing bind, allow: nothing left" "$U"
+# The login that creates a jail is moved into the user's cgroup with the
+# jail's init (one cgroup migration wait instead of two): when the jail
+# then fails, it goes back where it came from and is not killed.
+uj_pamtester_setup
+if uj_pamrun_build 2>"$UJ_TMP/gcc.err"; then
+  out=$(PAMRUN_CGROUP=1 timeout 60 "$UJ_TMP/pamrun" "$UJ_PAMTESTER_SVC" "$U" \
+    sh -c 'echo "RAN $(hostname)"' 2>&1)
+  rc=$?
+  expect_eq "missing bind, allow (pamrun): runs unjailed, exit 0" "RAN $(hostname) 0" \
+    "$(grep '^RAN' <<<"$out") $rc"
+  expect_eq "missing bind, allow (pamrun): the login's process is back in its own cgroups" \
+    "$(sed -n 's/^before: //p' <<<"$out")" "$(sed -n 's/^after: //p' <<<"$out")"
+  wait_until 5 uj_nothing_left "$U"
+  expect_gone "missing bind, allow (pamrun): nothing left" "$U"
+else
+  fail "build pamrun" "$(cat "$UJ_TMP/gcc.err")"
+fi
 
 # --- an optional missing bind is skipped: login is jailed
 uj_conf_basic "binds = ( { source = \"$MISSING\"; optional = true; } );"
