@@ -316,6 +316,40 @@ state=$(systemctl is-system-running 2>&1)
 if [ "$state" = "$base_state" ]; then pass "systemd-healthy-after-stop: $state"
 else fail "systemd-healthy-after-stop: $state (failed: $(failed_units))"; fi
 
+# ---- only for bench/vm-systemd-logins.sh: login times after quiet gaps -------
+# (not a test: "UJSD BENCH" lines, which bench/vm-systemd-logins.sh reads)
+if [ -r /etc/ujsd-bench ]; then
+  read -r rounds gap </etc/ujsd-bench
+  cp /etc/pam.d/su-l /tmp/su-l.jail
+  grep -v pam_userjail /tmp/su-l.jail >/tmp/su-l.plain
+  # one login after a quiet gap, microseconds (date's fork is in every variant)
+  login_us() {
+    local t0 t1
+    sleep "$gap"
+    t0=$(date +%s%N)
+    su -l ujsd -c true >/dev/null 2>&1 </dev/null
+    t1=$(date +%s%N)
+    echo $(((t1 - t0) / 1000))
+  }
+  plain_us() { cp /tmp/su-l.plain /etc/pam.d/su-l; login_us; cp /tmp/su-l.jail /etc/pam.d/su-l; }
+  no_jail() { ! pgrep -f '^userjail-(mon|init)' >/dev/null; }
+  login_us >/dev/null; plain_us >/dev/null # warm-up
+  for i in $(seq "$rounds"); do
+    wait_for 20 no_jail
+    echo "UJSD BENCH round $i plain $(plain_us) first $(login_us)"
+  done
+  wait_for 20 no_jail
+  su -l ujsd -c 'exec sleep 100000' >/dev/null 2>&1 </dev/null &
+  holder=$!
+  wait_for 30 pgrep -f '^userjail-init' >/dev/null
+  login_us >/dev/null
+  for i in $(seq "$rounds"); do
+    echo "UJSD BENCH round $i plain $(plain_us) later $(login_us)"
+  done
+  kill "$holder"
+  wait "$holder"
+fi
+
 echo "UJSD-END"
 sync
 systemctl poweroff -ff

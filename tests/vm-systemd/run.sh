@@ -18,7 +18,8 @@
 # initrd of the same version is used), UJ_VMSD_TIMEOUT (qemu hard timeout in
 # seconds, default 300), UJ_VMSD_MIRROR (default http://deb.debian.org/debian),
 # UJ_VMSD_CACHE (default /var/cache/userjail-test), UJ_VM_KEEP=1 (keep the work
-# dir), UJ_VM_USERJAIL / UJ_VM_MODULE (binaries to test, default build/...).
+# dir), UJ_VM_USERJAIL / UJ_VM_MODULE (binaries to test, default build/...),
+# UJ_VMSD_BENCH="ROUNDS GAP_S" (also time logins: bench/vm-systemd-logins.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -103,6 +104,8 @@ cp -a "$BASE" "$R"
 rm -f "$R/.complete"
 UJ_VMSD_KVER=$KVER "$HERE/setup-guest.sh" "$R" "$ROOT" "$USERJAIL" "$MODULE" "$WORK" ||
   die "guest setup failed"
+# bench/vm-systemd-logins.sh: "ROUNDS GAP_S" makes the guest time logins at the end
+[ -n "${UJ_VMSD_BENCH:-}" ] && echo "$UJ_VMSD_BENCH" >"$R/etc/ujsd-bench"
 
 # The image: files + 256 MiB free (jails, journal). Sparse, thrown away.
 SIZE_MB=$(( $(du -sm "$R" | cut -f1) + 256 ))

@@ -10,7 +10,11 @@
  *   vmtool cpufrac DIR SECS  CPU used by cgroup DIR (cpu.stat usage_usec)
  *                            per second of wall clock over SECS seconds
  *   vmtool peak FILE SECS    highest number seen in FILE (e.g. pids.current)
- *                            while polling it every 10 ms for SECS seconds */
+ *                            while polling it every 10 ms for SECS seconds
+ *   vmtool forkloop N        fork + _exit + wait, N times: median, mean us
+ *   vmtool cgprobe A B N MS  move itself between the cgroup.procs files A
+ *                            and B N times, MS ms apart: median, mean us
+ *                            per move (bench/vm-cgmodes.sh) */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -130,6 +134,58 @@ static int peak(const char *path, double secs)
   return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void print_stats(const char *what, double *us, int n)
+{
+  double sum = 0;
+  for (int i = 0; i < n; i++)
+    sum += us[i];
+  qsort(us, (size_t) n, sizeof *us, cmp_double);
+  printf("%s n=%d median_us=%.1f mean_us=%.1f\n", what, n, us[n / 2], sum / n);
+}
+
+static int forkloop(int n)
+{
+  double *us = calloc((size_t) n, sizeof *us);
+  for (int i = 0; us && i < n; i++) {
+    double t0 = now();
+    pid_t p = fork();
+    if (p == 0)
+      _exit(0);
+    if (p < 0 || waitpid(p, NULL, 0) != p)
+      return 1;
+    us[i] = (now() - t0) * 1e6;
+  }
+  if (!us)
+    return 1;
+  print_stats("forkloop", us, n);
+  return 0;
+}
+
+static int cgprobe(const char *a, const char *b, int n, int gap_ms)
+{
+  double *us = calloc((size_t) n, sizeof *us);
+  for (int i = 0; us && i < n; i++) {
+    FILE *f = fopen(i % 2 ? b : a, "w");
+    usleep((useconds_t) gap_ms * 1000);
+    if (!f)
+      return 1;
+    double t0 = now();
+    if (fprintf(f, "0\n") < 0 || fclose(f) != 0)
+      return 1;
+    us[i] = (now() - t0) * 1e6;
+  }
+  if (!us)
+    return 1;
+  print_stats("cgprobe", us, n);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -143,6 +199,11 @@ int main(int argc, char **argv)
     return cpufrac(argv[2], atof(argv[3]));
   if (argc == 4 && !strcmp(argv[1], "peak"))
     return peak(argv[2], atof(argv[3]));
-  fprintf(stderr, "usage: vmtool hog MB | spin S | bomb S | cpufrac DIR S | peak FILE S\n");
+  if (argc == 3 && !strcmp(argv[1], "forkloop"))
+    return forkloop(atoi(argv[2]));
+  if (argc == 6 && !strcmp(argv[1], "cgprobe"))
+    return cgprobe(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+  fprintf(stderr, "usage: vmtool hog MB | spin S | bomb S | cpufrac DIR S | peak FILE S | "
+          "forkloop N | cgprobe A B N MS\n");
   return 2;
 }
