@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -522,6 +523,52 @@ static int real_skip(void)
           access(UJ_CGROUP_ROOT "/pids/cgroup.procs", F_OK) != 0);
 }
 
+/* uj_cgroup_move_to writes the pid into cgroup.procs under each dir, in
+ * order; a dir without one (a scope systemd removed) does not fail the rest. */
+static void test_move_to(void **state)
+{
+  (void) state;
+  struct uj_err err;
+  char p[PATH_MAX];
+  int dirs[3];
+
+  put("", "a/cgroup.procs");
+  dir("gone");
+  put("", "b/cgroup.procs");
+  snprintf(p, sizeof p, "%s/a", root);
+  dirs[0] = open(p, O_PATH | O_DIRECTORY);
+  snprintf(p, sizeof p, "%s/gone", root);
+  dirs[1] = open(p, O_PATH | O_DIRECTORY);
+  snprintf(p, sizeof p, "%s/b", root);
+  dirs[2] = open(p, O_PATH | O_DIRECTORY);
+  assert_int_equal(uj_cgroup_move_to(dirs, 3, 4242, &err), 0);
+  assert_string_equal(get("a/cgroup.procs"), "4242");
+  assert_string_equal(get("b/cgroup.procs"), "4242");
+  assert_int_equal(uj_cgroup_move_to(dirs + 1, 1, 4242, &err), -1);
+  assert_int_equal(err.code, ENOENT);
+  for (int i = 0; i < 3; i++)
+    close(dirs[i]);
+}
+
+/* uj_pidfd_pid names the pinned process while it exists, -1 once reaped. */
+static void test_pidfd_pid(void **state)
+{
+  (void) state;
+  pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  int pidfd = (int) syscall(SYS_pidfd_open, child, 0);
+  assert_true(pidfd >= 0);
+  assert_int_equal(uj_pidfd_pid(pidfd), child);
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  assert_int_equal(uj_pidfd_pid(pidfd), -1);
+  close(pidfd);
+}
+
 static void test_real_host(void **state)
 {
   (void) state;
@@ -664,6 +711,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
     cmocka_unit_test_setup_teardown(test_no_hierarchy, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_move_to, setup, teardown),
+    cmocka_unit_test(test_pidfd_pid),
     cmocka_unit_test(test_real_host),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
