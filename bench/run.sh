@@ -589,6 +589,9 @@ environment() {
       "bubblewrap: $(dpkg-query -W -f '${Version}' bubblewrap 2>/dev/null || echo -)" \
       "firejail: $(dpkg-query -W -f '${Version}' firejail 2>/dev/null || echo -)"
     echo "syslog socket /dev/log: $([ -S /dev/log ] && echo yes || echo no)"
+    # the two kernel settings that decide what a cgroup attach costs (README)
+    echo "rcu_expedited: $(cat /sys/kernel/rcu_expedited 2>/dev/null || echo -);" \
+      "cgroup mounts with favordynmods: $(grep -c favordynmods /proc/mounts)"
     echo "quick: $QUICK; rounds: $ROUNDS (+$WARM warm-up); jails: $JAILS"
   } >"$RAW/environment.txt"
   cat "$RAW/environment.txt" >&2
