@@ -45,7 +45,8 @@ die() { echo "FAIL: check-vm: $*" >&2; exit 1; }
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 [ -x "$BUSYBOX" ] || die "$BUSYBOX missing (apt-get install busybox-static)"
-"$BUSYBOX" --list | grep -qx switch_root || die "$BUSYBOX has no switch_root applet"
+# grep -x, not -q: an early exit of grep would SIGPIPE busybox under pipefail
+"$BUSYBOX" --list | grep -x switch_root >/dev/null || die "$BUSYBOX has no switch_root applet"
 if ldd "$BUSYBOX" >/dev/null 2>&1; then
   die "$BUSYBOX is dynamically linked (install busybox-static)"
 fi
