@@ -108,7 +108,9 @@ if [ -n "${UJ_VM_EXTRA:-}" ]; then install -m 0644 $UJ_VM_EXTRA "$R/tests/"; fi
 if [ "$SMOKE_ONLY" != 1 ]; then
   copy_bin "$USERJAIL" /usr/sbin/userjail
   # dlopen()ed (not in ldd's list) to build each session's seccomp filter
-  seccomp_lib=$(ldconfig -p | awk '/libseccomp\.so\.2 .*x86-64/ {print $NF; exit}')
+  # awk reads to the end (no early exit): under pipefail a SIGPIPE'd ldconfig
+  # would fail this assignment and end the script with status 141
+  seccomp_lib=$(ldconfig -p | awk '/libseccomp\.so\.2 .*x86-64/ && !f {print $NF; f = 1}')
   [ -n "$seccomp_lib" ] || die "libseccomp.so.2 not found (apt-get install libseccomp2)"
   mkdir -p "$R$(dirname "$seccomp_lib")"
   cp -L "$seccomp_lib" "$R$seccomp_lib"
