@@ -1,4 +1,5 @@
 #include "common/enter.h"
+#include "common/cleanup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,15 +36,6 @@ static int pidfd_is_ns_init(int pidfd, struct uj_err *err)
   if (!ok)
     return uj_err_set(err, ESRCH, "jail init is gone or is not the init of a pid namespace");
   return 0;
-}
-
-static void close_all(int *fds, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    if (fds[i] >= 0) {
-      close(fds[i]);
-      fds[i] = -1;
-    }
 }
 
 /* Move this process into the cgroup whose directory `dirfd` is (O_PATH).
@@ -87,7 +79,7 @@ int uj_enter(const struct uj_join_msg *msg, const struct uj_limits_msg *limits, 
 
   j->session_fd = -1;
   if (nfds < 2 || nfds != 2 + ncg + nre || nre > UJ_MAX_FDS) {
-    close_all(fds, nfds);
+    close_many(fds, nfds);
     return uj_err_set(err, EPROTO, "malformed join message (%zu fds)", nfds);
   }
   pidfd = fds[1];
@@ -121,14 +113,14 @@ int uj_enter(const struct uj_join_msg *msg, const struct uj_limits_msg *limits, 
    * process stays in the user's cgroup until it exits (a move back is a
    * cgroup migration, ~8 ms on a default kernel); the jail's monitor waits
    * for it before emptying the cgroup (helper/jail/monitor_leavers.c). */
-  close_all(fds, nfds);
+  close_many(fds, nfds);
   return 0;
 fail:
   /* Undo a partial cgroup move: back where we came from (best effort; the
    * process keeps running either way). */
   for (size_t i = 0; i < nre; i++)
     cgroup_dir_join_self(fds[2 + ncg + i]);
-  close_all(fds, nfds);
+  close_many(fds, nfds);
   return -1;
 }
 

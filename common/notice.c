@@ -65,38 +65,48 @@ static const char *clean_host(const struct uj_limits_msg *l, char *out, size_t l
   return out;
 }
 
+/* The four limits as users read them, formatted once for both texts. */
+struct shown {
+  char mem[32], pids[32], cpu[32], tmp[32];
+};
+
+static void show_limits(const struct uj_limits_msg *l, struct shown *v)
+{
+  uj_fmt_size(l->memory_max, v->mem, sizeof v->mem);
+  uj_fmt_count(l->pids_max, v->pids, sizeof v->pids);
+  uj_fmt_cpu(l->cpu_milli, v->cpu, sizeof v->cpu);
+  uj_fmt_size(l->tmp_size, v->tmp, sizeof v->tmp);
+}
+
 void uj_notice_login(const struct uj_limits_msg *l, char *buf, size_t len)
 {
-  char mem[32], pids[32], cpu[32], tmp[32], host[80];
+  struct shown v;
+  char host[80];
 
-  uj_fmt_size(l->memory_max, mem, sizeof mem);
-  uj_fmt_count(l->pids_max, pids, sizeof pids);
-  uj_fmt_cpu(l->cpu_milli, cpu, sizeof cpu);
-  uj_fmt_size(l->tmp_size, tmp, sizeof tmp);
+  show_limits(l, &v);
   buf[0] = '\0';
   add(buf, len, "userjail: this session runs in the jail %s: memory %s, processes %s, cpu %s.\n",
-      clean_host(l, host, sizeof host), mem, pids, cpu);
+      clean_host(l, host, sizeof host), v.mem, v.pids, v.cpu);
   add(buf, len, "userjail: files in /tmp, /var/tmp and /dev/shm (%s each) count as memory. "
-      "Usage: cat /run/userjail-info", tmp);
+      "Usage: cat /run/userjail-info", v.tmp);
 }
 
 void uj_notice_info_file(const struct uj_limits_msg *l, const char *user,
                          const struct uj_usage_paths *u, char *buf, size_t len)
 {
-  char mem[32], pids[32], cpu[32], tmp[32], host[80];
+  struct shown v;
+  char host[80];
 
-  uj_fmt_size(l->memory_max, mem, sizeof mem);
-  uj_fmt_count(l->pids_max, pids, sizeof pids);
-  uj_fmt_cpu(l->cpu_milli, cpu, sizeof cpu);
-  uj_fmt_size(l->tmp_size, tmp, sizeof tmp);
+  show_limits(l, &v);
   buf[0] = '\0';
   add(buf, len, "# userjail: the limits of this jail (written by the jail, read-only)\n");
   add(buf, len, "jail=%s\nuser=%s\n", clean_host(l, host, sizeof host), user);
-  add(buf, len, "memory_limit=%s\nprocess_limit=%s\ncpu_limit=%s\n", mem, pids, cpu);
+  add(buf, len, "memory_limit=%s\nprocess_limit=%s\ncpu_limit=%s\n", v.mem, v.pids,
+      v.cpu);
   if (l->ncpus)
     add(buf, len, "cpus_usable=%u\n", l->ncpus);
   add(buf, len, "tmp_size=%s   # each of /tmp, /var/tmp, /dev/shm; their files count as memory\n",
-      tmp);
+      v.tmp);
   add(buf, len, "proc_views=%s\n",
       l->lxcfs ? "lxcfs   # free, top, uptime, /proc/meminfo show this jail"
                : "host    # free and top show the whole machine, not this jail");
