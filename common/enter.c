@@ -38,6 +38,31 @@ static int pidfd_is_ns_init(int pidfd, struct uj_err *err)
   return 0;
 }
 
+/* Only a single-threaded process may join: the cgroup fds the helper
+ * sends are v1 `tasks` files, which move the writing thread alone (no
+ * grace period to wait for, helper/cgroup/cgroup.h), and the kernel lets
+ * only a process with its own fs_struct (no threads) setns into a mount
+ * namespace anyway. Said up front so the refusal names the cause. */
+static int check_single_threaded(struct uj_err *err)
+{
+  char buf[256];
+  long threads = -1;
+  FILE *f = fopen("/proc/self/status", "re");
+
+  if (!f)
+    return uj_err_set(err, errno, "/proc/self/status");
+  while (fgets(buf, sizeof buf, f))
+    if (strncmp(buf, "Threads:", 8) == 0) {
+      threads = strtol(buf + 8, NULL, 10);
+      break;
+    }
+  fclose(f);
+  if (threads != 1)
+    return uj_err_set(err, EINVAL, "the session process has %ld threads; only a "
+                      "single-threaded process can enter a jail", threads);
+  return 0;
+}
+
 /* Move this process into the cgroup whose directory `dirfd` is (O_PATH).
  * cgroup.procs is opened here, by this root process, and closed at once:
  * no writable cgroup fd outlives the move (see cgroup/procs.c). */
@@ -83,10 +108,10 @@ int uj_enter(const struct uj_join_msg *msg, const struct uj_limits_msg *limits, 
     return uj_err_set(err, EPROTO, "malformed join message (%zu fds)", nfds);
   }
   pidfd = fds[1];
-  if (pidfd_is_ns_init(pidfd, err) < 0)
+  if (pidfd_is_ns_init(pidfd, err) < 0 || check_single_threaded(err) < 0)
     goto fail;
   for (size_t i = 0; i < ncg; i++) {
-    /* "0" is the writing process itself. */
+    /* "0" is the writing process itself (v1 `tasks`: its one thread). */
     if (write(fds[2 + i], "0", 1) != 1) {
       uj_err_set(err, errno, "join the user's cgroup");
       goto fail;

@@ -23,6 +23,8 @@
  * kinds of live jail across an upgrade. The module and the helper are
  * installed together: they always speak the newest form. */
 #define UJ_PROTO_MAGIC_LIMITS 0x756a3032u /* "uj02" */
+/* Where live jails' monitors listen (UID.sock), root-only. */
+#define UJ_RUN_DIR "/run/userjail"
 #define UJ_MAX_FDS 16
 #define UJ_MSG_LEN 512
 /* Instructions of the seccomp filter a session installs (the default one is
@@ -36,6 +38,8 @@ enum uj_status {
   UJ_STATUS_DENY = 3,     /* failure, on_error = deny: refuse the session (also the
                              monitor's answer to a session it cannot take) */
   UJ_STATUS_ALLOW = 4,    /* failure, on_error = allow: log msg, go on unjailed */
+  UJ_STATUS_RETRY = 5,    /* monitor -> module, UJ_CMD_QUICK: no quick answer, ask
+                             the helper (the normal path) */
 };
 
 /* What a caller needs to put one process into a jail. Sent with fds in this
@@ -86,8 +90,40 @@ struct uj_limits_msg {
  * older release closes the connection on it; the caller then asks 'S'. */
 #define UJ_CMD_SESSION_ADMIN 'A'
 #define UJ_CMD_INFO 'I'     /* reply a uj_info_msg, then close */
+/* A later login's quick way in (jail/quick.c says when it is taken): the
+ * module itself connects and sends 'Q' with its own pidfd and a
+ * uj_quick_req. Reply: a uj_join_msg with its limits trailer, fds [pidfd,
+ * cgroup..., restore dirs...], then a uj_filter_msg -- or a RETRY (or a
+ * DENY for a jail at its limits). A monitor of an older release closes the
+ * connection on 'Q': the module then runs the helper, as it always did. */
+#define UJ_CMD_QUICK 'Q'
+/* helper -> monitor after a login it let in (a uj_grant_msg follows): the
+ * policy let this user in under this config text; later logins may come
+ * in the quick way while the text is unchanged, for ttl seconds. */
+#define UJ_CMD_GRANT 'V'
 #define UJ_CMD_STOP 'T'     /* tear the jail down; the socket closes when done,
                                after the error text if it did not end cleanly */
+
+#define UJ_QUICK_MAGIC 0x756a7131u /* "ujq1" */
+#define UJ_CONFIG_PATH_LEN 512
+
+/* module -> monitor with UJ_CMD_QUICK. */
+struct uj_quick_req {
+  uint32_t magic;
+  uint32_t reserved;
+  char config[UJ_CONFIG_PATH_LEN];  /* the module's config= argument, "" = default */
+};
+
+/* helper -> monitor with UJ_CMD_GRANT. */
+struct uj_grant_msg {
+  uint32_t magic;         /* UJ_QUICK_MAGIC */
+  uint32_t ttl_s;         /* how long quick logins may rely on this check */
+  uint64_t config_hash;   /* uj_text_hash of the config file's text that was checked */
+  uint32_t on_error_allow;
+  uint32_t reserved;
+  char config[UJ_CONFIG_PATH_LEN];  /* as the module names it, "" = default */
+  struct uj_filter_msg filter;      /* the session's seccomp filter */
+};
 
 /* The reply to UJ_CMD_INFO. Versioning: monitors outlive the helper that
  * started them (an upgrade with live jails), so the reply only ever grows

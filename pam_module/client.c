@@ -4,12 +4,14 @@
 #include "common/timeouts.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,4 +123,58 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
     return uj_err_prefix(err, "helper %s", a->helper);
   }
   return 0;
+}
+
+int uj_quick_join(const struct uj_module_args *a, uid_t uid, struct uj_join_msg *msg,
+                  struct uj_limits_msg *limits, int *fds, size_t *nfds,
+                  struct uj_filter_msg *filter)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  struct timeval tv = { .tv_sec = UJ_TIMEOUT_CLIENT_S };
+  char req[1 + sizeof(struct uj_quick_req)];
+  struct uj_quick_req *q = (struct uj_quick_req *) (req + 1);
+  int got[UJ_MAX_FDS - 1];
+  size_t n = 0, extra = 0;
+  int have_limits;
+  struct uj_err err;
+  cleanup_close int c = -1;
+  cleanup_close int pidfd = -1;
+
+  *nfds = 0;
+  if (a->config && strlen(a->config) >= UJ_CONFIG_PATH_LEN)
+    return 0;
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%u.sock", UJ_RUN_DIR, (unsigned) uid);
+  c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  /* No socket: no live jail (or a stale file): the helper deals with it. */
+  if (c < 0 || connect(c, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return 0;
+  setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  /* The monitor watches this process as the session's (as with the helper). */
+  pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
+  if (pidfd < 0)
+    return 0;
+  memset(req, 0, sizeof req);
+  req[0] = UJ_CMD_QUICK;
+  q->magic = UJ_QUICK_MAGIC;
+  snprintf(q->config, sizeof q->config, "%s", a->config ? a->config : "");
+  if (uj_send_fds(c, req, sizeof req, &pidfd, 1, &err) < 0 ||
+      uj_recv_join(c, msg, limits, &have_limits, got, UJ_MAX_FDS - 1, &n, &err) < 0)
+    return 0; /* an older monitor closes on 'Q' */
+  if (msg->status == UJ_STATUS_DENY && n == 0) {
+    msg->msg[sizeof msg->msg - 1] = '\0';
+    return 1;
+  }
+  if (msg->status != UJ_STATUS_JAILED || n != 1 + (size_t) msg->n_cgroup + msg->n_restore ||
+      uj_recv_fds(c, filter, sizeof *filter, NULL, 0, &extra, &err) < 0 ||
+      filter->magic != UJ_FILTER_MAGIC) {
+    /* RETRY, or anything unexpected: closing the connection ends a
+     * session the monitor may have counted. */
+    close_many(got, n);
+    return 0;
+  }
+  fds[0] = steal_fd(&c);
+  memcpy(fds + 1, got, n * sizeof got[0]);
+  *nfds = n + 1;
+  return 1;
 }

@@ -3,6 +3,7 @@
 #define UJ_PAM_CLIENT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "common/err.h"
 #include "common/proto.h"
@@ -26,5 +27,14 @@ int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
 int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
                   struct uj_limits_msg *limits, int *fds, size_t *nfds,
                   struct uj_filter_msg *filter, struct uj_err *err);
+
+/* The quick way in for a later login (helper/jail/quick.c): ask the
+ * monitor of uid's live jail directly. 1: it answered (msg/fds/filter as
+ * from uj_run_helper: JAILED, or DENY for a jail at its limits); 0: no
+ * quick answer (no live jail, no valid grant, a monitor of an older
+ * release, any error): run the helper. Never fails otherwise. */
+int uj_quick_join(const struct uj_module_args *a, uid_t uid, struct uj_join_msg *msg,
+                  struct uj_limits_msg *limits, int *fds, size_t *nfds,
+                  struct uj_filter_msg *filter);
 
 #endif

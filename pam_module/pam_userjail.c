@@ -130,7 +130,12 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
   filter = calloc(1, sizeof *filter);
   if (!filter)
     return deny(pamh, flags, user, "out of memory");
-  if (uj_run_helper(&args, user, &msg, &limits, fds, &nfds, filter, &err) < 0) {
+  /* A later login of a user whose jail runs may come in through the
+   * jail's monitor alone (helper/jail/quick.c); otherwise the helper. */
+  int quick = uj_quick_join(&args, pw->pw_uid, &msg, &limits, fds, &nfds, filter);
+  if (args.debug && quick)
+    pam_syslog(pamh, LOG_DEBUG, "%s: quick answer from the jail's monitor", user);
+  if (!quick && uj_run_helper(&args, user, &msg, &limits, fds, &nfds, filter, &err) < 0) {
     free(filter);
     return deny(pamh, flags, user, err.msg); /* policy unknown: fail closed */
   }

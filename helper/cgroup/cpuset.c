@@ -23,9 +23,12 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include "cgroup/cgroup.h"
 #include "cgroup/internal.h"
 #include "common/cleanup.h"
+#include "fs/safefs.h"
 
 #define CGROUP_V1_MAGIC 0x27e0eb
 
@@ -102,11 +105,15 @@ int uj_cpuset_v1_create(const char *root, const char *name, const uint64_t *mask
   return 0;
 }
 
-int uj_cpuset_v1_attach(const char *dir, pid_t pid, struct uj_err *err)
+int uj_cpuset_v1_open_join(const char *dir, struct uj_err *err)
 {
-  char v[32];
-  snprintf(v, sizeof v, "%d", (int) pid);
-  return cg_write_knob_flags(dir, "cgroup.procs", v, 0, err);
+  char path[PATH_MAX];
+  if (cg_join(path, dir, "tasks", err) < 0)
+    return -1;
+  int fd = uj_open_nofollow(path, O_WRONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    return uj_err_set(err, errno, "open %s", path);
+  return fd;
 }
 
 void uj_cpuset_v1_remove(const char *root, const char *name)

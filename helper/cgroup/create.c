@@ -124,12 +124,13 @@ void uj_cgroup_init(struct uj_cgroup *cg)
 {
   memset(cg, 0, sizeof *cg);
   for (size_t i = 0; i < UJ_CGROUP_MAXDIRS; i++)
-    cg->procs_fds[i] = -1;
+    cg->procs_fds[i] = cg->join_fds[i] = -1;
 }
 
 void uj_cgroup_close(struct uj_cgroup *cg)
 {
   close_many(cg->procs_fds, UJ_CGROUP_MAXDIRS);
+  close_many(cg->join_fds, UJ_CGROUP_MAXDIRS);
   for (size_t i = 0; i < UJ_CGROUP_MAXDIRS; i++)
     free(cg->dirs[i]);
   int v = cg->version;
@@ -152,12 +153,19 @@ static int add_dir(struct uj_cgroup *cg, const char *dir, struct uj_err *err)
 
 static int open_procs(struct uj_cgroup *cg, int extra, struct uj_err *err)
 {
+  /* See join_fds in cgroup.h for why v1 joins through `tasks`. */
+  const char *join = cg->version == 1 ? "tasks" : "cgroup.procs";
   for (size_t i = 0; i < cg->n; i++) {
     char path[PATH_MAX];
     if (cg_join(path, cg->dirs[i], "cgroup.procs", err) < 0)
       return -1;
     cg->procs_fds[i] = uj_open_nofollow(path, O_WRONLY | extra, 0644);
     if (cg->procs_fds[i] < 0)
+      return uj_err_set(err, errno, "open %s", path);
+    if (cg_join(path, cg->dirs[i], join, err) < 0)
+      return -1;
+    cg->join_fds[i] = uj_open_nofollow(path, O_WRONLY | extra, 0644);
+    if (cg->join_fds[i] < 0)
       return uj_err_set(err, errno, "open %s", path);
   }
   return 0;
@@ -366,6 +374,18 @@ int uj_cgroup_attach(const struct uj_cgroup *cg, pid_t pid, struct uj_err *err)
       return uj_err_set(err, EBADF, "cgroup %s not open", cg->dirs[i]);
     if (write(cg->procs_fds[i], buf, (size_t) len) != len)
       return uj_err_set(err, errno, "move process %d into cgroup %s", (int) pid, cg->dirs[i]);
+  }
+  return 0;
+}
+
+int uj_cgroup_join_self(const struct uj_cgroup *cg, struct uj_err *err)
+{
+  if (cg->n == 0)
+    return uj_err_set(err, EINVAL, "no cgroup to join");
+  for (size_t i = 0; i < cg->n; i++) {
+    /* "0" is the writing process (v1 tasks: the writing thread). */
+    if (cg->join_fds[i] < 0 || write(cg->join_fds[i], "0", 1) != 1)
+      return uj_err_set(err, cg->join_fds[i] < 0 ? EBADF : errno, "join cgroup %s", cg->dirs[i]);
   }
   return 0;
 }

@@ -140,6 +140,7 @@ int uj_cgroup_destroy(struct uj_cgroup *cg, int timeout_ms, struct uj_err *err)
   int rc = 0;
 
   close_many(cg->procs_fds, cg->n);
+  close_many(cg->join_fds, cg->n);
   if (cg->version == 2)
     for (size_t i = 0; i < cg->n; i++)
       if (cg_knob_exists(cg->dirs[i], "cgroup.kill")) {

@@ -12,8 +12,15 @@
  * left of it. Nobody waits for the child (it is never reaped by the helper:
  * it exits on its own and is reparented when the helper ends), so a user
  * who is not jailed loses nothing but a fork. Best effort: any failure just
- * means no head start. */
+ * means no head start.
+ *
+ * Only on cgroup v2: on v1 every move of a login is a process joining by
+ * itself through `tasks`, which waits for no grace period (cgroup.h,
+ * join_fds), and a warm-up write would only hold cgroup_mutex through a
+ * grace period and make those moves wait for it. */
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,6 +32,10 @@ void uj_cgroup_warm(const char *root)
   size_t n = 0;
   struct uj_err err;
 
+  struct statfs sf;
+
+  if (statfs(root, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
+    return;
   if (fork() != 0)
     return;
   /* Nothing of the helper's (the module's socket) stays open in here. */

@@ -78,7 +78,14 @@ struct uj_config {
   struct uj_rule *rules;
   size_t n_rules;
   uint64_t hash;             /* of the file's text (uj_text_hash): stamps jails */
+  uint32_t quick_join_s;     /* top-level quick_join: see jail/quick.c */
 };
+
+/* A later login of a user whose jail is running comes in through the
+ * jail's monitor, without the helper, for this long after the helper last
+ * checked the policy for that user under the same config text. */
+#define UJ_QUICK_JOIN_DEFAULT_S 300
+#define UJ_QUICK_JOIN_MAX_S 86400
 
 /* Collected problems, each already formatted as "FILE:LINE: message". */
 struct uj_diags {

@@ -58,7 +58,7 @@ static const char *shown(const char *v, char *buf, size_t len)
 static const char *const limit_keys[] = { "memory", "pids", "cpu" };
 static const char *const bind_keys[] = { "source", "destination", "mode", "optional" };
 static const char *const rule_keys[] = { "match", SETTING_KEYS };
-static const char *const top_keys[] = { "exempt", "rules", SETTING_KEYS };
+static const char *const top_keys[] = { "exempt", "rules", "quick_join", SETTING_KEYS };
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* "unknown key 'memroy' in limits (did you mean 'memory'?)" */
@@ -669,7 +669,8 @@ static void parse_rule(struct pctx *x, config_setting_t *g, struct uj_rule *r)
     if (strcmp(name, "match") == 0) {
       match = e;
       parse_patterns(x, e, "match", &r->match, &r->n_match);
-    } else if (strcmp(name, "exempt") == 0 || strcmp(name, "rules") == 0) {
+    } else if (strcmp(name, "exempt") == 0 || strcmp(name, "rules") == 0 ||
+               strcmp(name, "quick_join") == 0) {
       cfg_diag(x, lineof(e), "%s is only allowed at the top level, not in a rule", name);
     } else if (!parse_setting(x, e, &r->s)) {
       unknown_key(x, lineof(e), name, " in rule", rule_keys, NKEYS(rule_keys));
@@ -711,6 +712,21 @@ static void parse_rules(struct pctx *x, config_setting_t *st, struct uj_config *
   }
 }
 
+/* quick_join: seconds (jail/quick.c). A plain integer only: "unlimited"
+ * or a string would leave unclear whether 0 means off or forever. */
+static void parse_quick_join(struct pctx *x, config_setting_t *e, struct uj_config *c)
+{
+  if (is_int(e) && !big_reported(x, e)) {
+    long long n = config_setting_get_int64(e);
+    if (n >= 0 && n <= UJ_QUICK_JOIN_MAX_S) {
+      c->quick_join_s = (uint32_t) n;
+      return;
+    }
+  }
+  cfg_diag(x, lineof(e), "quick_join must be a whole number of seconds from 0 (off) to %d, "
+           "e.g. quick_join = %d;", UJ_QUICK_JOIN_MAX_S, UJ_QUICK_JOIN_DEFAULT_S);
+}
+
 static void parse_root(struct pctx *x, config_setting_t *root, struct uj_config *c)
 {
   config_setting_t *rules = NULL;
@@ -726,6 +742,8 @@ static void parse_root(struct pctx *x, config_setting_t *root, struct uj_config 
       c->exempt_line = lineof(e);
       parse_patterns(x, e, "exempt", &c->exempt, &c->n_exempt);
     }
+    else if (strcmp(name, "quick_join") == 0)
+      parse_quick_join(x, e, c);
     else if (strcmp(name, "match") == 0)
       cfg_diag(x, lineof(e), "match is only allowed inside a rule");
     else if (!parse_setting(x, e, &c->defaults))
@@ -741,6 +759,8 @@ struct uj_config *cfg_from_tree(struct pctx *x, config_setting_t *root)
 {
   struct uj_config *c = calloc(1, sizeof *c);
 
+  if (c)
+    c->quick_join_s = UJ_QUICK_JOIN_DEFAULT_S;
   if (!c || !(c->path = strdup(x->path)) || cfg_settings_init(&c->defaults) < 0)
     x->oom = true;
   else

@@ -72,6 +72,19 @@ int uj_monitor_request_session(int c, char cmd, pid_t session_pid, struct uj_joi
   return 0;
 }
 
+int uj_monitor_grant(uid_t uid, const struct uj_grant_msg *g, struct uj_err *err)
+{
+  cleanup_close int c = uj_monitor_connect(uid, err);
+  char cmd = UJ_CMD_GRANT;
+
+  if (c < 0)
+    return -1;
+  /* A monitor of an older release closes the connection on 'V': the
+   * write may fail with EPIPE (MSG_NOSIGNAL: no SIGPIPE), nothing else. */
+  if (send(c, &cmd, 1, MSG_NOSIGNAL) != 1 || send(c, g, sizeof *g, MSG_NOSIGNAL) != (ssize_t) sizeof *g)
+    return uj_err_set(err, errno, "grant to jail monitor of uid %u", (unsigned) uid);
+  return 0;
+}
 
 int uj_monitor_info(uid_t uid, struct uj_info_msg *info, struct uj_err *err)
 {

@@ -24,6 +24,10 @@ int uj_monitor_request_session(int c, char cmd, pid_t session_pid, struct uj_joi
                                struct uj_limits_msg *limits, int *fds, size_t *nfds,
                                struct uj_err *err);
 
+/* Leave uid's monitor a grant for quick logins (jail/quick.c). Best
+ * effort for the caller: without it later logins just run the helper. */
+int uj_monitor_grant(uid_t uid, const struct uj_grant_msg *g, struct uj_err *err);
+
 /* The state of uid's live jail. -1 when there is none (err says why). */
 int uj_monitor_info(uid_t uid, struct uj_info_msg *info, struct uj_err *err);
 

@@ -99,6 +99,18 @@ void uj_init_main(const struct uj_jail_spec *spec, struct uj_jail_view *view, in
   char c;
 
   uj_err_clear(&err);
+  /* Into the user's cgroup (and, with LXCFS on v1, its cpuset) by itself,
+   * before it forks anything: a process joining by its own write skips
+   * the grace period a move by pid waits for on v1 (cgroup.h, join_fds). */
+  if (uj_cgroup_join_self(view->cg, &err) < 0) {
+    uj_err_prefix(&err, "cgroup");
+    if ((chan = uj_child_fds(chan, false)) < 0)
+      _exit(1);
+    goto fail;
+  }
+  if (view->cpuset_fd >= 0 && write(view->cpuset_fd, "0", 1) != 1) {
+    /* best effort (monitor.c, prepare_cpuset_v1): /proc/cpuinfo shows all CPUs */
+  }
   if (read(chan, &c, 1) != 1)
     _exit(1);
   /* network = "private": the namespace pasta serves was made by the

@@ -132,6 +132,7 @@ struct uj_cgroup;
 struct uj_jail_view {
   struct uj_limits_msg limits;
   const struct uj_cgroup *cg;
+  int cpuset_fd;  /* v1 + LXCFS: `tasks` of the jail's cpuset, the init joins it; else -1 */
 };
 
 /* view.c — in the init, before pivot_root: LXCFS's /proc files over the

@@ -104,8 +104,10 @@ static void trim_memory(void);
 
 /* cgroup v1 with LXCFS: the init also goes into a cpuset of its CPUs, so
  * LXCFS shows that many in /proc/cpuinfo and /proc/stat (cgroup/cpuset.c
- * says why). Best effort: without it only those two files show more. */
-static void pin_cpuset_v1(struct monitor *m, pid_t pid, const char *name)
+ * says why). Made before the init is cloned: the init joins it by itself
+ * through m->view.cpuset_fd (no grace period, cgroup.h). Best effort:
+ * without it only those two files show more. */
+static void prepare_cpuset_v1(struct monitor *m, const char *name)
 {
   const struct uj_jail_spec *spec = m->spec;
   cleanup_free char *dir = NULL;
@@ -115,7 +117,7 @@ static void pin_cpuset_v1(struct monitor *m, pid_t pid, const char *name)
     return;
   if (uj_cpuset_v1_create(spec->cgroup_root, name, m->view.limits.cpu_mask, UJ_CPUMASK_WORDS,
                           &dir, &e) < 0 ||
-      (dir && uj_cpuset_v1_attach(dir, pid, &e) < 0))
+      (dir && (m->view.cpuset_fd = uj_cpuset_v1_open_join(dir, &e)) < 0))
     syslog(LOG_NOTICE, "userjail: %s: /proc/cpuinfo shows all CPUs: cpuset: %s", spec->user,
            e.msg);
 }
@@ -126,11 +128,13 @@ static void pin_cpuset_v1(struct monitor *m, pid_t pid, const char *name)
  * is in its cgroup now), the init answers "OK" or its setup error, and
  * from then on the monitor just keeps its end open: the init exits when
  * it hangs up (its lifeline, init.c). */
-/* The login that creates the jail joins the user's cgroup right after the
- * init, in the monitor: a cgroup migration after a quiet moment waits for
- * an RCU grace period (~8 ms on a default kernel), one within ~10 ms of
- * another does not, and the login's own move (common/enter.c) would come
- * only after the root is built, too late to share the init's. `origin`
+/* On cgroup v2 the login that creates the jail joins the user's cgroup
+ * right after the init, in the monitor: a cgroup migration after a quiet
+ * moment waits for an RCU grace period (~8 ms on a default kernel), one
+ * within ~10 ms of another does not, and the login's own move
+ * (common/enter.c) would come only after the root is built, too late to
+ * share the init's. (On v1 it joins by itself through `tasks`, which waits
+ * for nothing: cgroup.h, join_fds.) `origin`
  * (O_PATH dirs of the cgroups it came from) is where it goes back if the
  * jail cannot be made. A process that is gone or cannot be moved is left
  * to move itself. */
@@ -176,16 +180,14 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
   ssize_t n;
   pid_t pid;
 
-  if (session_pid > 0) {
+  snprintf(name, sizeof name, "%u", (unsigned) spec->uid);
+  if (uj_cgroup_create(spec->cgroup_root, name, spec->s, &m->cg, err) < 0)
+    return uj_err_prefix(err, "cgroup");
+  if (session_pid > 0 && m->cg.version == 2) {
     struct uj_err e2;
     if (uj_cgroup_open_current(spec->cgroup_root, session_pid, origin, UJ_CGROUP_MAXDIRS + 1,
                                &n_origin, &e2) < 0)
-      session_pid = 0; /* it moves itself, as a later login does */
-  }
-  snprintf(name, sizeof name, "%u", (unsigned) spec->uid);
-  if (uj_cgroup_create(spec->cgroup_root, name, spec->s, &m->cg, err) < 0) {
-    close_many(origin, n_origin);
-    return uj_err_prefix(err, "cgroup");
+      n_origin = 0; /* it moves itself, as a later login does */
   }
   uj_limits_fill(spec, &m->view.limits);
   m->view.cg = &m->cg;
@@ -204,6 +206,7 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
     uj_err_set(err, errno, "socketpair");
     goto undo;
   }
+  prepare_cpuset_v1(m, name);
   /* Creating the cgroup went deep into the stack; drop those pages now so
    * the init does not start with a copy of them. */
   trim_memory();
@@ -219,18 +222,16 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
   m->init_pid = pid;
   close(chan[1]);
   chan[1] = -1;
-  if (uj_cgroup_attach(&m->cg, pid, err) < 0) {
-    uj_err_prefix(err, "cgroup");
-    goto kill_init;
-  }
-  if (session_pid > 0)
+  close_many(&m->view.cpuset_fd, 1); /* the init has its copy */
+  /* The init joins the cgroup by itself (init.c); the session process
+   * joins now only where that saves it a grace period of its own (v2). */
+  if (session_pid > 0 && n_origin > 0)
     premove_session(m, session_pid);
   {
     /* Everything forked in the jail inherits the init's CPUs. */
     struct uj_err e2;
     if (uj_limits_pin(pid, &m->view.limits, &e2) < 0)
       syslog(LOG_WARNING, "userjail: %s: %s", spec->user, e2.msg);
-    pin_cpuset_v1(m, pid, name);
   }
   if (write(chan[0], "G", 1) != 1) {
     uj_err_set(err, errno, "start jail init");
@@ -256,10 +257,11 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
 kill_init:
   syscall(SYS_pidfd_send_signal, m->pidfd, SIGKILL, NULL, 0);
   waitpid(pid, NULL, 0);
-  uj_cpuset_v1_remove(spec->cgroup_root, name);
   close(m->pidfd);
   m->pidfd = -1;
 undo:
+  close_many(&m->view.cpuset_fd, 1);
+  uj_cpuset_v1_remove(spec->cgroup_root, name);
   uj_net_stop(&m->net);
   close_many(chan, 2);
   unmove_session(m, origin, n_origin);
@@ -491,7 +493,7 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
 static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t session_pid)
 {
   struct monitor m = { .spec = spec, .pidfd = -1, .lifeline = -1, .listen_fd = -1,
-                       .premoved_pidfd = -1 };
+                       .premoved_pidfd = -1, .view = { .cpuset_fd = -1 } };
   struct uj_err err;
 
   uj_err_clear(&err);

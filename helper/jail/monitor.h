@@ -72,6 +72,7 @@ struct monitor {
   bool ending;
   struct uj_jail_view view;  /* limits sent with each session; what the init was given */
   struct uj_events *events;  /* limit events (events.c); NULL when not watched */
+  struct uj_quick_grant *grant;  /* quick.c: what lets later logins in quickly; NULL: none */
 };
 
 int64_t uj_monitor_now_ms(void);
@@ -83,6 +84,18 @@ void uj_monitor_drop_session(struct monitor *m, size_t i);
 /* Accept one connection and serve its request. Returns 1 when it became a
  * session. A stop request tears the jail down (and does not return). */
 int uj_monitor_accept(struct monitor *m);
+
+/* quick.c: the quick way in for later logins (see there). */
+struct uj_quick_grant;
+/* Read a uj_grant_msg from c and keep it (replacing the one held). */
+void uj_quick_grant_take(struct monitor *m, int c);
+void uj_quick_grant_free(struct monitor *m);
+/* Read the uj_quick_req from c and say whether this login may come in the
+ * quick way; if not, *why says why (for debugging: the module runs the
+ * helper either way). */
+bool uj_quick_allowed(struct monitor *m, int c, char *why, size_t len);
+/* The filter and on_error of the grant, to send with the join. */
+void uj_quick_fill(const struct monitor *m, struct uj_filter_msg *f, uint32_t *on_error_allow);
 
 /* monitor_leavers.c */
 /* Keep pidfd (consumed) of a session process that logged out. */

@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/timeouts.h"
 #include "jail/events.h"
 #include "jail/monitor.h"
@@ -51,12 +52,20 @@ void uj_monitor_drop_session(struct monitor *m, size_t i)
   m->sess[i] = m->sess[--m->n_sess];
 }
 
+/* What a quick login (quick.c) gets beyond a helper's session: the dirs of
+ * the cgroups it came from (where it goes back if entering fails) and its
+ * seccomp filter, which the helper sends otherwise. */
+struct quick_extra {
+  int restore[UJ_CGROUP_MAXDIRS + 1];
+  size_t n_restore;
+};
+
 /* moved: the session process is in the user's cgroup already (moved with
  * the init, monitor.c): no cgroup fds, so it does not move again. */
-static int send_join(struct monitor *m, int c, bool moved)
+static int send_join(struct monitor *m, int c, bool moved, const struct quick_extra *q)
 {
   struct uj_join_msg msg;
-  int fds[1 + UJ_CGROUP_MAXDIRS];
+  int fds[1 + 2 * UJ_CGROUP_MAXDIRS + 1];
   size_t n = 0;
   struct uj_err err;
 
@@ -67,7 +76,24 @@ static int send_join(struct monitor *m, int c, bool moved)
   msg.n_cgroup = moved ? 0 : (uint32_t) m->cg.n;
   fds[n++] = m->pidfd;
   for (size_t i = 0; i < msg.n_cgroup; i++)
-    fds[n++] = m->cg.procs_fds[i];
+    fds[n++] = m->cg.join_fds[i];
+  if (q) {
+    struct uj_filter_msg *f = malloc(sizeof *f);
+    if (!f)
+      return -1;
+    uj_quick_fill(m, f, &msg.on_error_allow);
+    msg.n_restore = (uint32_t) q->n_restore;
+    for (size_t i = 0; i < q->n_restore; i++)
+      fds[n++] = q->restore[i];
+    /* with the jail's limits as the trailer, then the filter */
+    int rc = uj_send_join(c, &msg, &m->view.limits, fds, n, &err) < 0 ||
+                     uj_send_fds(c, f, sizeof *f, NULL, 0, &err) < 0
+                 ? -1 : 0;
+    free(f);
+    if (rc < 0)
+      syslog(LOG_WARNING, "userjail: %s: send session: %s", m->spec->user, err.msg);
+    return rc;
+  }
   /* with the jail's limits (notice, CPU pinning) as the trailer */
   if (uj_send_join(c, &msg, &m->view.limits, fds, n, &err) < 0) {
     syslog(LOG_WARNING, "userjail: %s: send session: %s", m->spec->user, err.msg);
@@ -161,7 +187,8 @@ static void restore_spare(struct monitor *m)
 /* Take the session on c, or refuse it with a reason. True when taken. A
  * session is only taken while the spare fd is held too, so that the next
  * client can always be answered. */
-static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds, bool admin)
+static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds, bool admin,
+                          const struct quick_extra *q)
 {
   char why[UJ_MSG_LEN];
   bool moved = false;
@@ -194,7 +221,7 @@ static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds
     refuse_session(m, c, why);
   } else if (!uj_monitor_reserve(m)) {
     refuse_session(m, c, "the jail's monitor is out of memory");
-  } else if (send_join(m, c, moved) == 0) {
+  } else if (send_join(m, c, moved, q) == 0) {
     m->sess[m->n_sess++] = (struct session){ .sock = c, .pidfd = pidfd };
     m->first_session_deadline = 0;
     return true;
@@ -203,6 +230,37 @@ static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds
     close(pidfd);
   close(c);
   return false;
+}
+
+/* UJ_CMD_QUICK: let a later login in without the helper (quick.c), or
+ * answer RETRY, and the module runs the helper. */
+static bool serve_quick(struct monitor *m, int c, int pidfd, bool short_of_fds)
+{
+  struct quick_extra q = { .n_restore = 0 };
+  char why[128];
+  struct uj_err err;
+  bool taken;
+
+  if (m->ending || !uj_quick_allowed(m, c, why, sizeof why) ||
+      uj_cgroup_open_current(m->spec->cgroup_root, uj_pidfd_pid(pidfd), q.restore,
+                             UJ_CGROUP_MAXDIRS + 1, &q.n_restore, &err) < 0) {
+    /* An ending jail: the helper waits for the user's lock, then makes a
+     * new one; the quick way would only refuse. */
+    struct uj_join_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.magic = UJ_PROTO_MAGIC;
+    msg.status = UJ_STATUS_RETRY;
+    uj_send_fds(c, &msg, sizeof msg, NULL, 0, &err);
+    close(pidfd);
+    close(c);
+    return false;
+  }
+  taken = serve_session(m, c, pidfd, short_of_fds, false, &q);
+  close_many(q.restore, q.n_restore);
+  if (taken)
+    syslog(LOG_INFO, "userjail: session of %s joins its jail (quick, init pid %d)",
+           m->spec->user, (int) m->init_pid);
+  return taken;
 }
 
 int uj_monitor_accept(struct monitor *m)
@@ -227,7 +285,7 @@ int uj_monitor_accept(struct monitor *m)
   if (uj_recv_fds(c, &cmd, 1, &pidfd, 1, &nfds, &err) < 0) {
     /* A session request whose pidfd found no free slot arrives truncated. */
     if (err.code == EMSGSIZE && (cmd == UJ_CMD_SESSION || cmd == UJ_CMD_SESSION_ADMIN))
-      serve_session(m, c, -1, true, false);
+      serve_session(m, c, -1, true, false, NULL);
     else
       close(c);
     goto out;
@@ -237,8 +295,16 @@ int uj_monitor_accept(struct monitor *m)
   case UJ_CMD_SESSION_ADMIN:
     if (nfds == 0) /* every client sends one (client.c); none is a bad client */
       break;
-    became_session = serve_session(m, c, pidfd, short_of_fds, cmd == UJ_CMD_SESSION_ADMIN);
+    became_session = serve_session(m, c, pidfd, short_of_fds, cmd == UJ_CMD_SESSION_ADMIN, NULL);
     goto out;
+  case UJ_CMD_QUICK:
+    if (nfds == 0)
+      break;
+    became_session = serve_quick(m, c, pidfd, short_of_fds);
+    goto out;
+  case UJ_CMD_GRANT:
+    uj_quick_grant_take(m, c);
+    break;
   case UJ_CMD_INFO:
     send_info(m, c);
     break;

@@ -227,11 +227,11 @@ static void pasta_child(const struct uj_net *n, const struct uj_cgroup *cg, cons
 
   /* Counted in the user's quotas: its memory and pids are the user's
    * traffic. "0" is the writing process; the daemon pasta forks inherits. */
-  for (size_t i = 0; i < cg->n; i++)
-    if (write(cg->procs_fds[i], "0", 1) != 1) {
-      dprintf(errw, "cannot join the user's cgroup: %s", strerror(errno));
-      _exit(126);
-    }
+  struct uj_err err;
+  if (uj_cgroup_join_self(cg, &err) < 0) {
+    dprintf(errw, "cannot join the user's cgroup: %s", err.msg);
+    _exit(126);
+  }
   /* Move the kept fds out of the way, then down to 2..5 (dup2 clears
    * close-on-exec); everything else is closed. */
   hi[0] = fcntl(errw, F_DUPFD, 10);

@@ -11,6 +11,7 @@
 #include "cgroup/cgroup.h"
 #include "common/cleanup.h"
 #include "common/timeouts.h"
+#include "jail/client.h"
 #include "jail/stats.h"
 #include "jail/seccomp.h"
 
@@ -78,6 +79,30 @@ void uj_resolved_free(struct uj_resolved *r)
   memset(r, 0, sizeof *r);
 }
 
+/* After a login the policy let in: later logins of this user may come in
+ * through the jail's monitor alone while the config text stays the same
+ * (jail/quick.c). Not from a last valid copy: a broken file sends every
+ * login through the helper, which says so in the log each time. */
+static void grant_quick(const char *config, const struct uj_resolved *r,
+                        const struct uj_filter_msg *f, bool allow)
+{
+  struct uj_grant_msg *g;
+  struct uj_err err;
+
+  if (r->src.fallback || r->cfg->quick_join_s == 0 ||
+      (config && strlen(config) >= UJ_CONFIG_PATH_LEN) || !(g = calloc(1, sizeof *g)))
+    return;
+  g->magic = UJ_QUICK_MAGIC;
+  g->ttl_s = r->cfg->quick_join_s;
+  g->config_hash = r->cfg->hash;
+  g->on_error_allow = allow;
+  snprintf(g->config, sizeof g->config, "%s", config ? config : "");
+  g->filter = *f;
+  if (uj_monitor_grant(r->spec.uid, g, &err) < 0)
+    syslog(LOG_NOTICE, "%s: no quick logins: %s", r->spec.user, err.msg);
+  free(g);
+}
+
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
                      size_t *nfds, struct uj_filter_msg **filter)
@@ -141,6 +166,7 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
     *nfds += take;
     n = 0;
     syslog(LOG_INFO, "session of %s joins its jail (init pid %d)", user, msg->init_pid);
+    grant_quick(config, &r, f, allow);
     goto out;
   }
 failed:

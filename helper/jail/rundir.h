@@ -7,8 +7,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
-
-#define UJ_RUN_DIR "/run/userjail"
+#include "common/proto.h" /* UJ_RUN_DIR */
 
 /* buf = /run/userjail/UID<suffix> (".sock", ".lock"). */
 void uj_rundir_path(char *buf, size_t len, uid_t uid, const char *suffix);
