@@ -15,6 +15,7 @@
 
 #include "common/enter.h"
 #include "common/cleanup.h"
+#include "common/counter.h"
 #include "common/notice.h"
 #include "pam_module/client.h"
 #include "pam_module/log.h"
@@ -132,6 +133,7 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
     return deny(pamh, flags, user, "out of memory");
   if (uj_run_helper(&args, user, &msg, &limits, fds, &nfds, filter, &err) < 0) {
     free(filter);
+    uj_counter_bump(UJ_COUNTER_REFUSED_HELPER); /* for `userjail metrics` */
     return deny(pamh, flags, user, err.msg); /* policy unknown: fail closed */
   }
   if (msg.status != UJ_STATUS_JAILED) {
@@ -154,6 +156,7 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
     break;
   default:
     close_many(fds, nfds);
+    uj_counter_bump(UJ_COUNTER_REFUSED_HELPER);
     return deny(pamh, flags, user, "helper sent an unknown status");
   }
 
