@@ -27,8 +27,9 @@ struct subcommand {
 };
 
 static const struct subcommand commands[] = {
-  { "status", true, uj_cmd_status, "[--config FILE] USER|UID",
+  { "status", true, uj_cmd_status, "[--json] [--config FILE] USER|UID",
     "the rule that applies to USER and why, effective settings, live jail and usage",
+    "  --json          the same as one JSON object on stdout\n"
     "  --config FILE   the configuration to explain (default " "/etc/security/userjail.conf)\n",
     false },
   { "list", true, uj_cmd_list, "[--json] [--config FILE]",
@@ -55,7 +56,7 @@ static const struct subcommand commands[] = {
     "Exit status: 0 usable (warnings do not count), 1 problems, 2 usage.\n",
     false },
   { "metrics", true, uj_cmd_metrics, "[--output FILE] [--config FILE]",
-    "OpenMetrics text: jails, sessions, per-user usage and limits, refused logins",
+    "OpenMetrics text: jails, sessions, usage and limits, refused logins, login latency",
     "  --output FILE   write FILE atomically (temp file + rename), e.g. for node_exporter's\n"
     "                  textfile collector: /var/lib/prometheus/node-exporter/userjail.prom\n"
     "  --config FILE   the configuration jails are compared with (stale or current)\n",

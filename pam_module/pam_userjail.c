@@ -15,6 +15,7 @@
 
 #include "common/enter.h"
 #include "common/cleanup.h"
+#include "common/counter.h"
 #include "common/notice.h"
 #include "pam_module/client.h"
 #include "pam_module/log.h"
@@ -137,6 +138,7 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
     pam_syslog(pamh, LOG_DEBUG, "%s: quick answer from the jail's monitor", user);
   if (!quick && uj_run_helper(&args, user, &msg, &limits, fds, &nfds, filter, &err) < 0) {
     free(filter);
+    uj_counter_bump(UJ_COUNTER_REFUSED_HELPER); /* for `userjail metrics` */
     return deny(pamh, flags, user, err.msg); /* policy unknown: fail closed */
   }
   if (msg.status != UJ_STATUS_JAILED) {
@@ -159,6 +161,7 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
     break;
   default:
     close_many(fds, nfds);
+    uj_counter_bump(UJ_COUNTER_REFUSED_HELPER);
     return deny(pamh, flags, user, "helper sent an unknown status");
   }
 

@@ -59,10 +59,13 @@ int uj_cmd_list(int argc, char **argv)
     long up = (long) (now - j.info.started);
     const char *state = uj_view_config_state(&j.info, now_hash);
     if (json) {
-      printf("%s\n  {\"user\": \"%s\", \"uid\": %u, \"init_pid\": %d, \"sessions\": %u, "
+      /* user names may hold quotes, backslashes, anything NSS hands out */
+      printf("%s\n  {\"user\": ", first ? "" : ",");
+      uj_view_json_string(stdout, j.user);
+      printf(", \"uid\": %u, \"init_pid\": %d, \"sessions\": %u, "
              "\"uptime_s\": %ld, \"linger\": %s, \"pids\": %llu, \"memory_bytes\": %llu, "
              "\"config\": \"%s\", \"config_hash\": \"%016llx\"}",
-             first ? "" : ",", j.user, (unsigned) j.uid, j.info.init_pid, j.info.sessions, up,
+             (unsigned) j.uid, j.info.init_pid, j.info.sessions, up,
              j.info.linger ? "true" : "false", (unsigned long long) j.pids,
              (unsigned long long) j.mem, state, (unsigned long long) j.info.config_hash);
     } else {
@@ -109,16 +112,7 @@ static void note_fallback(const char *path)
 
 static void json_string(const char *v)
 {
-  putchar('"');
-  for (const unsigned char *p = (const unsigned char *) v; p && *p; p++) {
-    if (*p == '"' || *p == '\\')
-      printf("\\%c", *p);
-    else if (*p < 0x20)
-      printf("\\u%04x", *p);
-    else
-      putchar(*p);
-  }
-  putchar('"');
+  uj_view_json_string(stdout, v ? v : "");
 }
 
 /* "PATH:LINE: message" (or "PATH: message") as a JSON object. */

@@ -21,6 +21,7 @@
 #include "cgroup/cgroup.h"
 #include "cli/cli.h"
 #include "cli/pty.h"
+#include "cli/view.h"
 #include "common/enter.h"
 #include "jail/client.h"
 #include "jail/seccomp.h"
@@ -147,7 +148,7 @@ int uj_cmd_enter(int argc, char **argv)
     return r;
   pw = getpwnam(a.ops[0]);
   if (!pw) {
-    fprintf(stderr, "userjail enter: unknown user '%s'\n", a.ops[0]);
+    uj_view_unknown_user("enter", a.ops[0], NULL);
     return 1;
   }
   c = uj_monitor_connect(pw->pw_uid, &err);

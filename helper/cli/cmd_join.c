@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/enter.h"
@@ -21,10 +22,18 @@
 #include "cli/pty.h"
 #include "cli/relay.h"
 #include "jail/request.h"
+#include "jail/stats.h"
 #include "util/text.h"
 
 /* The socket to the PAM module is fd 3 (see pam_module/client.c). */
 #define MODULE_FD 3
+
+static uint64_t now_us(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
 
 int uj_cmd_session_open(int argc, char **argv)
 {
@@ -36,6 +45,8 @@ int uj_cmd_session_open(int argc, char **argv)
   int fds[UJ_MAX_FDS];
   size_t nfds = 0;
   struct stat st;
+  bool created = false;
+  uint64_t t0 = now_us();
   int rc;
 
   const struct uj_opt opts[] = { { "--config", true, &config, NULL }, { NULL } };
@@ -53,12 +64,16 @@ int uj_cmd_session_open(int argc, char **argv)
   /* First: the kernel's wait for the session's cgroup move runs while we
    * work (cgroup/warm.c). */
   uj_cgroup_warm(UJ_CGROUP_ROOT);
-  uj_request_jail(config, user, getppid(), &msg, &limits, fds, &nfds, &filter);
+  uj_request_jail(config, user, getppid(), &msg, &limits, fds, &nfds, &filter, &created);
   rc = uj_send_join(MODULE_FD, &msg, &limits, fds, nfds, &err) < 0 ? 1 : 0;
   /* A JAILED answer is followed by the session's seccomp filter. */
   if (rc == 0 && filter && uj_send_fds(MODULE_FD, filter, sizeof *filter, NULL, 0, &err) < 0)
     rc = 1;
   free(filter);
+  /* Counted once the module has its whole answer, so the count costs the
+   * login nothing but the module's wait for our exit. */
+  if (rc == 0 && msg.status == UJ_STATUS_JAILED)
+    uj_stats_login_time(created, now_us() - t0);
   return rc;
 }
 
@@ -206,7 +221,7 @@ int uj_cmd_run(int argc, char **argv)
   cmd = a.rest;
   /* The jail first: its lookup is the bounded one (a slow directory is
    * refused there), and afterwards the user is in the NSS caches. */
-  uj_request_jail(config, user, getpid(), &msg, &limits, fds, &nfds, &filter);
+  uj_request_jail(config, user, getpid(), &msg, &limits, fds, &nfds, &filter, NULL);
   switch (msg.status) {
   case UJ_STATUS_JAILED:
     break;

@@ -86,12 +86,45 @@ static double g_stale(const struct row *r)
   return !strcmp(r->state, "stale") ? 1 : !strcmp(r->state, "current") ? 0 : -1;
 }
 
+/* The helper's time for each successful login, by whether it started the
+ * jail or joined a running one (jail/stats.h). */
+static void login_latency(FILE *f)
+{
+  static const char *const kinds[][2] = {
+    { "create", UJ_STAT_LOGIN_CREATE },
+    { "join", UJ_STAT_LOGIN_JOIN },
+  };
+
+  family(f, "userjail_login_seconds", "histogram",
+         "Helper time of successful logins since boot, from the request to the answer; "
+         "create: the login started the jail, join: it joined a running one.");
+  for (size_t k = 0; k < 2; k++) {
+    uint64_t v[UJ_LATENCY_VALUES];
+    uj_counter_read(kinds[k][1], v, UJ_LATENCY_VALUES);
+    for (size_t i = 0; i < UJ_LATENCY_BUCKETS; i++) {
+      /* canonical floats, as OpenMetrics wants for le: "0.005", "1.0" */
+      double le = (double) uj_latency_bounds_us[i] / 1e6;
+      fprintf(f, le == (double) (uint64_t) le
+                     ? "userjail_login_seconds_bucket{kind=\"%s\",le=\"%.1f\"} %llu\n"
+                     : "userjail_login_seconds_bucket{kind=\"%s\",le=\"%g\"} %llu\n",
+              kinds[k][0], le, (unsigned long long) v[2 + i]);
+    }
+    fprintf(f, "userjail_login_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %llu\n", kinds[k][0],
+            (unsigned long long) v[0]);
+    fprintf(f, "userjail_login_seconds_count{kind=\"%s\"} %llu\n", kinds[k][0],
+            (unsigned long long) v[0]);
+    fprintf(f, "userjail_login_seconds_sum{kind=\"%s\"} %.6f\n", kinds[k][0],
+            (double) v[1] / 1e6);
+  }
+}
+
 static void write_metrics(FILE *f, const struct row *rows, size_t n)
 {
   static const char *const reasons[][2] = {
     { "config", UJ_STAT_REFUSED_CONFIG },
     { "user", UJ_STAT_REFUSED_USER },
     { "jail", UJ_STAT_REFUSED_JAIL },
+    { "helper", UJ_STAT_REFUSED_HELPER },
   };
 
   family(f, "userjail_jails", "gauge", "Live jails.");
@@ -114,7 +147,8 @@ static void write_metrics(FILE *f, const struct row *rows, size_t n)
   per_jail(f, rows, n, "userjail_oom_kills", "counter", "Processes killed by the OOM killer.",
            g_oom);
   family(f, "userjail_logins_refused", "counter",
-         "Logins the helper refused since boot, by reason.");
+         "Logins refused since boot, by reason (helper: the PAM module got no usable answer "
+         "from the helper).");
   for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
     fprintf(f, "userjail_logins_refused_total{reason=\"%s\"} %llu\n", reasons[i][0],
             (unsigned long long) uj_stats_read(reasons[i][1]));
@@ -126,6 +160,7 @@ static void write_metrics(FILE *f, const struct row *rows, size_t n)
          "Logins that used the last valid configuration copy because the file was invalid.");
   fprintf(f, "userjail_config_fallback_logins_total %llu\n",
           (unsigned long long) uj_stats_read(UJ_STAT_CONFIG_FALLBACK));
+  login_latency(f);
   fputs("# EOF\n", f);
 }
 

@@ -1,6 +1,7 @@
-/* `userjail status USER|UID`: like `sshd -T -C user=`: which rule applies
- * and why, the effective settings, and the live jail with its usage and
- * whether it was built from the config in force now. */
+/* `userjail status [--json] USER|UID`: like `sshd -T -C user=`: which rule
+ * applies and why, the effective settings, and the live jail with its
+ * usage and whether it was built from the config in force now. --json: the
+ * same facts as one JSON object (view_json.c). */
 #include <errno.h>
 #include <pwd.h>
 #include <stdint.h>
@@ -46,10 +47,55 @@ static void print_jail(uid_t uid, const char *config, uint64_t now_hash)
            ? "its monitor predates config stamps" : "no usable configuration now");
 }
 
+/* The config's state as the "config" member of --json. */
+static void config_json(const char *config, int cfg_rc, const struct uj_config_source *src,
+                        const struct uj_err *cfg_err)
+{
+  fputs("\"config\": {\"file\": ", stdout);
+  uj_view_json_string(stdout, config);
+  printf(", \"valid\": %s, \"uses_last_valid_copy\": %s, \"copy\": ",
+         cfg_rc == 0 && !src->fallback ? "true" : "false", src->fallback ? "true" : "false");
+  uj_view_json_string(stdout, src->fallback ? src->copy : NULL);
+  fputs(", \"error\": ", stdout);
+  uj_view_json_string(stdout, cfg_rc < 0 || src->fallback ? cfg_err->msg : NULL);
+  fputs("}", stdout);
+}
+
+static int status_json(const char *config, int cfg_rc, const struct uj_config *cfg,
+                       const struct uj_config_source *src, const struct uj_err *cfg_err,
+                       const struct uj_userinfo *ui, uid_t uid)
+{
+  fputs("{\"user\": ", stdout);
+  uj_view_json_string(stdout, ui ? ui->name : NULL);
+  printf(", \"uid\": %u, \"known_user\": %s, ", (unsigned) uid, ui ? "true" : "false");
+  config_json(config, cfg_rc, src, cfg_err);
+  if (!ui)
+    fputs(", \"decision\": null", stdout);
+  else if (cfg_rc < 0 && uid != 0)
+    fputs(", \"decision\": \"refused\", \"reason\": \"config_invalid\", \"exempt\": false, "
+          "\"pattern\": null, \"rule\": null, \"line\": null, \"settings\": null",
+          stdout);
+  else if (cfg_rc < 0)
+    fputs(", \"decision\": \"not_jailed\", \"reason\": \"root\", \"exempt\": false, "
+          "\"pattern\": null, \"rule\": null, \"line\": null, \"settings\": null",
+          stdout);
+  else {
+    fputs(", ", stdout);
+    uj_view_explain_json(stdout, cfg, ui);
+  }
+  fputs(", \"jail\": ", stdout);
+  uj_view_jail_json(stdout, uid, cfg ? cfg->hash : 0);
+  fputs("}\n", stdout);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int uj_cmd_status(int argc, char **argv)
 {
   const char *config = UJ_DEFAULT_CONFIG;
-  const struct uj_opt opts[] = { { "--config", true, &config, NULL }, { NULL } };
+  bool json = false;
+  const struct uj_opt opts[] = { { "--config", true, &config, NULL },
+                                 { "--json", false, NULL, &json },
+                                 { NULL } };
   struct uj_args a;
   int r = uj_cli_args(argc, argv, opts, 1, 1, false, &a);
   struct uj_config *cfg = NULL;
@@ -68,17 +114,35 @@ int uj_cmd_status(int argc, char **argv)
     /* a uid reaches the jail of a user deleted while it lingered */
     char *end;
     unsigned long v = strtoul(a.ops[0], &end, 10);
-    uj_config_free(cfg);
-    uj_diags_free(&diags);
     if (!*a.ops[0] || *end || v > UINT32_MAX - 1) {
-      fprintf(stderr, "userjail status: %s\n", err.msg);
+      if (err.code == ENOENT)
+        uj_view_unknown_user("status", a.ops[0], cfg);
+      else
+        fprintf(stderr, "userjail status: %s\n", err.msg);
+      uj_config_free(cfg);
+      uj_diags_free(&diags);
       return 1;
     }
+    if (json) {
+      r = status_json(config, cfg_rc, cfg, &src, &cfg_err, NULL, (uid_t) v);
+      uj_config_free(cfg);
+      uj_diags_free(&diags);
+      return r;
+    }
+    uj_config_free(cfg);
+    uj_diags_free(&diags);
     printf("user        uid %lu (no such user now)\n", v);
     print_jail((uid_t) v, config, uj_view_current_hash(config));
     return 0;
   }
   uid = ui.u.uid;
+  if (json) {
+    r = status_json(config, cfg_rc, cfg, &src, &cfg_err, &ui, uid);
+    uj_config_free(cfg);
+    uj_diags_free(&diags);
+    uj_userinfo_free(&ui);
+    return r;
+  }
   if (cfg_rc < 0) {
     printf("user        %s (uid %u)\n", ui.name, (unsigned) uid);
     printf("decision    REFUSED at login: %s is invalid and has no last valid copy "

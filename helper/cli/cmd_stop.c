@@ -21,6 +21,7 @@
 
 #include "cgroup/cgroup.h"
 #include "cli/cli.h"
+#include "cli/view.h"
 #include "common/timeouts.h"
 #include "jail/client.h"
 #include "jail/jail.h"
@@ -269,7 +270,7 @@ int uj_cmd_stop(int argc, char **argv)
     char *end;
     unsigned long v = strtoul(a.ops[0], &end, 10);
     if (!*a.ops[0] || *end || v == 0 || v > UINT32_MAX - 1) {
-      fprintf(stderr, "userjail stop: unknown user '%s'\n", a.ops[0]);
+      uj_view_unknown_user("stop", a.ops[0], NULL);
       return 1;
     }
     uid = (uid_t) v;

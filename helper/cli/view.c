@@ -90,6 +90,11 @@ void uj_view_size(char *buf, size_t len, uint64_t v, bool unlimited_zero)
     snprintf(buf, len, "%llu%c", (unsigned long long) v, units[u]);
 }
 
+const char *uj_view_network(const struct uj_settings *s)
+{
+  return s->network == UJ_NET_NONE ? "none" : s->network == UJ_NET_PRIVATE ? "private" : "host";
+}
+
 static void print_settings(FILE *f, const struct uj_settings *s, const char *hostname)
 {
   char tmp[32], mem[32], cpu[32];
@@ -109,7 +114,7 @@ static void print_settings(FILE *f, const struct uj_settings *s, const char *hos
     fprintf(f, "  limits      pids unlimited, memory %s, cpu %s\n", mem, cpu);
   fprintf(f, "  on_logout   %s\n", s->on_logout == UJ_LOGOUT_LINGER ? "linger" : "kill");
   fprintf(f, "  on_error    %s\n", s->on_error == UJ_ONERR_ALLOW ? "allow" : "deny");
-  fprintf(f, "  network     %s\n", s->network == UJ_NET_NONE ? "none" : "host");
+  fprintf(f, "  network     %s\n", uj_view_network(s));
   if (s->rootfs)
     fprintf(f, "  rootfs      %s (upper %s)\n", s->rootfs,
             s->upper == UJ_UPPER_PERSISTENT ? "persistent" : "ephemeral");

@@ -42,7 +42,30 @@ void uj_view_explain(FILE *f, const struct uj_config *c, const struct uj_userinf
 int uj_view_user(const char *name, const struct uj_config *c, struct uj_userinfo *ui,
                  struct uj_err *err);
 
+/* suggest.c — "userjail CMD: unknown user 'NAME'" on stderr, with "(did you
+ * mean 'X'?)" when X, a user with a live jail or named in c's rules or
+ * exempt (c NULL: the default config), is one typo away. */
+void uj_view_unknown_user(const char *cmd, const char *name, const struct uj_config *c);
+
 /* "1G", "512M", "123456" (bytes); "unlimited" for 0 when unlimited_zero. */
 void uj_view_size(char *buf, size_t len, uint64_t v, bool unlimited_zero);
+
+/* "host", "none", "private". */
+const char *uj_view_network(const struct uj_settings *s);
+
+/* ---- JSON (view_json.c) ---------------------------------------------------- */
+
+/* s as a JSON string literal (util/json.h) on f; null for NULL. */
+void uj_view_json_string(FILE *f, const char *s);
+
+/* The members "decision", "reason", "pattern", "rule", "line" and
+ * "settings" of `status --json` for ui under c (no braces: the caller's
+ * object holds them). Limits that are unlimited are null. */
+void uj_view_explain_json(FILE *f, const struct uj_config *c, const struct uj_userinfo *ui);
+
+/* The live jail of uid as a JSON object ("config": current/stale/unknown
+ * against now_hash), or null when none runs; a monitor that cannot be
+ * asked gives {"error": "..."}. */
+void uj_view_jail_json(FILE *f, uid_t uid, uint64_t now_hash);
 
 #endif

@@ -113,9 +113,11 @@ int uj_jail_remains_clear(uid_t uid, const char *cgroup_root, struct uj_err *err
  * none is alive; concurrent callers for one user are serialized by the
  * rundir lock so exactly one jail is made. The session lasts while its
  * connection is open and `session_pid` lives. On success `msg` and `fds`
- * hold the uj_join_msg and [session, pidfd, cgroup procs...]. */
+ * hold the uj_join_msg and [session, pidfd, cgroup procs...], and
+ * *created (may be NULL) says whether this call started the jail. */
 int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid, struct uj_join_msg *msg,
-                 struct uj_limits_msg *limits, int *fds, size_t *nfds, struct uj_err *err);
+                 struct uj_limits_msg *limits, int *fds, size_t *nfds, bool *created,
+                 struct uj_err *err);
 
 /* limits.c — the limits message of a jail about to be created from spec,
  * with the CPUs to pin it to (ceil(cpu) of the caller's CPUs, from

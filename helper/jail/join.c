@@ -10,12 +10,14 @@
 
 int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
                  struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds, size_t *nfds,
-                 struct uj_err *err)
+                 bool *created, struct uj_err *err)
 {
   int lock = uj_rundir_lock(spec->uid, false, err);
   int c;
   int ret = -1;
 
+  if (created)
+    *created = false;
   if (lock < 0)
     return -1;
   c = uj_monitor_connect(spec->uid, err);
@@ -31,6 +33,8 @@ int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
       uj_rundir_unlock(lock, spec->uid, true);
       return uj_err_prefix(err, "create jail for %s", spec->user);
     }
+    if (created)
+      *created = true;
     c = uj_monitor_connect(spec->uid, err);
     if (c < 0)
       goto out;

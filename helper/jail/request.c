@@ -105,7 +105,7 @@ static void grant_quick(const char *config, const struct uj_resolved *r,
 
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
-                     size_t *nfds, struct uj_filter_msg **filter)
+                     size_t *nfds, struct uj_filter_msg **filter, bool *created)
 {
   struct uj_resolved r;
   struct uj_err err;
@@ -136,7 +136,8 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
     syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, err.msg);
     n = 0;
   }
-  if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, &err) == 0) {
+  if (rc == 0 &&
+      uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, created, &err) == 0) {
     /* After the join: libseccomp is dlopen()ed by this process only once
      * the monitor has been forked off. On failure the session is given
      * back (closing its connection ends it at the monitor). */

@@ -39,8 +39,10 @@ void uj_resolved_free(struct uj_resolved *r);
  * forked on the way never holds libseccomp's traces; one that cannot be
  * built gives the session back and answers DENY or ALLOW like any other
  * jail failure. */
+/* *created (may be NULL): with JAILED, whether this request started the
+ * jail (for the login latency in `metrics`). */
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
-                     size_t *nfds, struct uj_filter_msg **filter);
+                     size_t *nfds, struct uj_filter_msg **filter, bool *created);
 
 #endif

@@ -1,54 +1,36 @@
 /* Counters in /run/userjail/stats (see stats.h). */
 #include "jail/stats.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "common/cleanup.h"
-#include "jail/rundir.h"
+/* 5 ms .. 2.5 s: a join is a few ms, a jail's creation tens to hundreds
+ * (more when systemd has to start userjail.service first). */
+const uint64_t uj_latency_bounds_us[UJ_LATENCY_BUCKETS] = {
+  5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000,
+};
 
 void uj_stats_bump(const char *name)
 {
-  char path[128], buf[32];
-  struct stat st;
-  ssize_t n;
-
-  if (mkdir(UJ_RUN_DIR, 0700) < 0 && errno != EEXIST)
-    return;
-  if (mkdir(UJ_STATS_DIR, 0700) < 0 && errno != EEXIST)
-    return;
-  /* only our own private directory: never write through a planted path */
-  if (lstat(UJ_STATS_DIR, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-      (st.st_mode & 077))
-    return;
-  snprintf(path, sizeof path, "%s/%s", UJ_STATS_DIR, name);
-  cleanup_close int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0 || flock(fd, LOCK_EX) < 0)
-    return;
-  n = pread(fd, buf, sizeof buf - 1, 0);
-  buf[n > 0 ? n : 0] = '\0';
-  unsigned long long v = strtoull(buf, NULL, 10) + 1;
-  n = snprintf(buf, sizeof buf, "%llu\n", v);
-  if (pwrite(fd, buf, (size_t) n, 0) == n && ftruncate(fd, n) == 0) {
-    /* counted */
-  }
+  uj_counter_bump(name);
 }
 
 uint64_t uj_stats_read(const char *name)
 {
-  char path[128], buf[32];
-  ssize_t n;
+  uint64_t v;
+  uj_counter_read(name, &v, 1);
+  return v;
+}
 
-  snprintf(path, sizeof path, "%s/%s", UJ_STATS_DIR, name);
-  cleanup_close int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  n = pread(fd, buf, sizeof buf - 1, 0);
-  buf[n > 0 ? n : 0] = '\0';
-  return strtoull(buf, NULL, 10);
+void uj_latency_delta(uint64_t us, uint64_t delta[UJ_LATENCY_VALUES])
+{
+  delta[0] = 1;
+  delta[1] = us;
+  for (size_t i = 0; i < UJ_LATENCY_BUCKETS; i++)
+    delta[2 + i] = us <= uj_latency_bounds_us[i] ? 1 : 0;
+}
+
+void uj_stats_login_time(bool created, uint64_t us)
+{
+  uint64_t delta[UJ_LATENCY_VALUES];
+
+  uj_latency_delta(us, delta);
+  uj_counter_add(created ? UJ_STAT_LOGIN_CREATE : UJ_STAT_LOGIN_JOIN, delta, UJ_LATENCY_VALUES);
 }

@@ -265,7 +265,7 @@ expect_eq "metrics: jail built from the current config" "userjail_jail_config_st
 expect_eq "metrics: ends with # EOF" "# EOF" "$(tail -n 1 <<<"$m")"
 # every sample belongs to a declared family (text format sanity)
 bad=$(awk '/^# TYPE/ { fam[$3] = 1; next } /^#/ { next }
-  { n = $1; sub(/\{.*/, "", n); b = n; sub(/_total$/, "", b); if (!(n in fam) && !(b in fam)) print }' <<<"$m")
+  { n = $1; sub(/\{.*/, "", n); b = n; sub(/_(total|bucket|count|sum)$/, "", b); if (!(n in fam) && !(b in fam)) print }' <<<"$m")
 expect_eq "metrics: every sample has a # TYPE line" "" "$bad"
 "$UJ_HELPER" stop "$U" >/dev/null 2>&1
 wait "$holder" 2>/dev/null
@@ -278,6 +278,113 @@ check "metrics: a login refused for the config is counted" test "$after" -gt "${
 good_conf
 out=$("$UJ_HELPER" metrics extra 2>&1)
 expect_eq "metrics extra: usage error, exit 2" 2 "$?"
+
+# ---- login latency by create / join ------------------------------------------
+# The counters are the machine's (other tests may log in meanwhile): each
+# check is "rose by at least one", never an exact total.
+lat() { "$UJ_HELPER" metrics | sed -n "s/^userjail_login_seconds_$1{kind=\"$2\"} //p"; }
+gt() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)' "$1" "$2"; }
+c0=$(lat count create) s0=$(lat sum create)
+out=$(uj_ssh "$U" hostname 2>&1)
+expect_eq "latency: a login that starts the jail" "jail-$U" "$out"
+c1=$(lat count create) s1=$(lat sum create)
+check "latency: the create count rose ($c0 -> $c1)" test "${c1:-0}" -ge $((${c0:-0} + 1))
+check "latency: the create sum grew ($s0 -> $s1)" gt "${s1:-0}" "${s0:-0}"
+uj_ssh_bg "$U" 'sleep 120'
+holder=$UJ_BG_PID
+wait_until 20 has_jail "$U"
+j0=$(lat count join) t0=$(lat sum join)
+out=$(uj_ssh "$U" hostname 2>&1)
+expect_eq "latency: a login that joins the live jail" "jail-$U" "$out"
+j1=$(lat count join) t1=$(lat sum join)
+check "latency: the join count rose ($j0 -> $j1)" test "${j1:-0}" -ge $((${j0:-0} + 1))
+check "latency: the join sum grew ($t0 -> $t1)" gt "${t1:-0}" "${t0:-0}"
+m=$("$UJ_HELPER" metrics)
+for k in create join; do
+  # buckets are cumulative: never decreasing, +Inf equals the count
+  bad=$(awk -v k="$k" '$1 ~ "^userjail_login_seconds_bucket[{]kind=\"" k "\"" {
+      if ($2 < prev) print "decreasing: " $0; prev = $2; last = $2 }
+    $1 == "userjail_login_seconds_count{kind=\"" k "\"}" { count = $2 }
+    END { if (last != count) print "+Inf " last " != count " count }' <<<"$m")
+  expect_eq "latency ($k): cumulative buckets, +Inf = count" "" "$bad"
+done
+
+# ---- status --json ---------------------------------------------------------------
+json=$("$UJ_HELPER" status --json --config "$UJ_CONF" "$U" 2>&1)
+if python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["user"] == sys.argv[2] and d["known_user"] is True, d
+assert d["decision"] == "jailed" and d["reason"] == "rule" and d["rule"] == 1, d
+assert d["pattern"] == "@" + sys.argv[3] and d["line"] > 0, d
+s = d["settings"]
+assert s["limits"] == {"pids": 512, "memory_bytes": 1 << 30, "cpu": 1}, s["limits"]
+assert s["hostname"] == "jail-" + sys.argv[2] and s["on_error"] == "deny", s
+assert d["jail"]["sessions"] >= 1 and d["jail"]["init_pid"] > 1, d["jail"]
+assert d["jail"]["config"] == "current" and d["config"]["valid"] is True, d
+' "$json" "$U" "$UJ_GROUP" 2>&1; then pass "status --json: decision, limits, live jail, config current"
+else fail "status --json: decision, limits, live jail, config current" "$json"; fi
+json=$("$UJ_HELPER" status --json --config "$UJ_CONF" "$A" 2>&1)
+if python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["decision"] == "not_jailed" and d["exempt"] is True and d["pattern"] == sys.argv[2], d
+assert d["settings"] is None, d
+' "$json" "$A" 2>&1; then pass "status --json: exempt user"
+else fail "status --json: exempt user" "$json"; fi
+# quotes, a backslash and a tab in a path: still valid JSON, same text back
+odd="$UJ_TMP/we\"ird\\na	me.conf"
+cp "$UJ_CONF" "$odd"
+json=$("$UJ_HELPER" status --json --config "$odd" "$U" 2>&1)
+if python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["config"]["file"] == sys.argv[2], (d["config"], sys.argv[2])
+' "$json" "$odd" 2>&1; then pass "status --json: a path with quote, backslash, tab is escaped"
+else fail "status --json: a path with quote, backslash, tab is escaped" "$json"; fi
+rm -f "$odd"
+out=$("$UJ_HELPER" status --json --config "$UJ_CONF" nosuchuser-ujt 2>/dev/null)
+expect_eq "status --json of an unknown user: nothing on stdout" "" "$out"
+
+# ---- did you mean ------------------------------------------------------------------
+# "uj" -> "ju": one swap from $U (live jail) and $A (in exempt), at least
+# two edits from any other test's ujt<tag><n>.
+for cmd in status stop enter; do
+  out=$("$UJ_HELPER" "$cmd" "ju${U#uj}" 2>&1)
+  rc=$?
+  expect_eq "$cmd ju${U#uj}: exit 1" 1 "$rc"
+  expect_match "$cmd: misspelt user with a live jail: did you mean" \
+    "unknown user 'ju${U#uj}' \\(did you mean '$U'\\?\\)" "$out"
+done
+out=$("$UJ_HELPER" status --config "$UJ_CONF" "ju${A#uj}" 2>&1)
+expect_match "status: misspelt user named in the config: did you mean" \
+  "unknown user 'ju${A#uj}' \\(did you mean '$A'\\?\\)" "$out"
+out=$("$UJ_HELPER" status --config "$UJ_CONF" zz-nosuch-ujt 2>&1)
+expect_eq "status: unknown user far from every candidate: no suggestion" \
+  "userjail status: unknown user 'zz-nosuch-ujt'" "$out"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+"$UJ_HELPER" stop "$U" >/dev/null 2>&1
+expect_gone "latency/status: nothing left" "$U"
+
+# ---- refusals by the module itself -------------------------------------------
+# A PAM service whose helper= is missing, then one whose helper answers
+# nothing (/bin/false): refused, and counted under reason="helper".
+svc=ujt-nohelper-$UJ_TAG
+UJ_CLEANUP_HOOKS+=("rm -f /etc/pam.d/$svc")
+helper_refusals() { "$UJ_HELPER" metrics | sed -n 's/^userjail_logins_refused_total{reason="helper"} //p'; }
+for h in /nonexistent-ujt/userjail /bin/false; do
+  uj_pam_file "/etc/pam.d/$svc" 0
+  echo "session required $UJ_MODULE config=$UJ_CONF helper=$h" >>"/etc/pam.d/$svc"
+  before=$(helper_refusals)
+  out=$(timeout 60 pamtester "$svc" "$U" open_session close_session 2>&1)
+  rc=$?
+  after=$(helper_refusals)
+  check "helper=$h: the login is refused" test "$rc" -ne 0
+  check "helper=$h: counted as refused, reason helper ($before -> $after)" \
+    test "${after:-0}" -ge $((${before:-0} + 1))
+done
+rm -f "/etc/pam.d/$svc"
 
 # ---- check-config warnings and --json ---------------------------------------
 uj_write_conf "exempt = [ \"nosuchuser-ujt\" ];
