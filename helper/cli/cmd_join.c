@@ -73,7 +73,7 @@ int uj_cmd_session_open(int argc, char **argv)
   /* Counted once the module has its whole answer, so the count costs the
    * login nothing but the module's wait for our exit. */
   if (rc == 0 && msg.status == UJ_STATUS_JAILED)
-    uj_stats_login_time(created, now_us() - t0);
+    uj_stats_login_time(created ? UJ_STAT_LOGIN_CREATE : UJ_STAT_LOGIN_JOIN, now_us() - t0);
   return rc;
 }
 

@@ -93,12 +93,14 @@ static void login_latency(FILE *f)
   static const char *const kinds[][2] = {
     { "create", UJ_STAT_LOGIN_CREATE },
     { "join", UJ_STAT_LOGIN_JOIN },
+    { "quick", UJ_STAT_LOGIN_QUICK },
   };
 
   family(f, "userjail_login_seconds", "histogram",
          "Helper time of successful logins since boot, from the request to the answer; "
-         "create: the login started the jail, join: it joined a running one.");
-  for (size_t k = 0; k < 2; k++) {
+         "create: the login started the jail, join: it joined a running one, quick: the "
+         "jail's monitor let it in without the helper (quick_join).");
+  for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
     uint64_t v[UJ_LATENCY_VALUES];
     uj_counter_read(kinds[k][1], v, UJ_LATENCY_VALUES);
     for (size_t i = 0; i < UJ_LATENCY_BUCKETS; i++) {

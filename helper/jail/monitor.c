@@ -53,9 +53,14 @@
 
 int64_t uj_monitor_now_ms(void)
 {
+  return uj_monitor_now_us() / 1000;
+}
+
+int64_t uj_monitor_now_us(void)
+{
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static pid_t clone3_pidfd(unsigned flags, int *pidfd)

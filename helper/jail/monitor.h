@@ -76,6 +76,7 @@ struct monitor {
 };
 
 int64_t uj_monitor_now_ms(void);
+int64_t uj_monitor_now_us(void);
 
 /* monitor_sessions.c */
 /* Make room for one more session (and its two pollfds). */

@@ -20,6 +20,7 @@
 #include "common/timeouts.h"
 #include "jail/events.h"
 #include "jail/monitor.h"
+#include "jail/stats.h"
 
 /* After an accept error that retrying at once would repeat, wait this long
  * before accepting again (the backlog keeps the clients meanwhile). */
@@ -236,6 +237,7 @@ static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds
  * answer RETRY, and the module runs the helper. */
 static bool serve_quick(struct monitor *m, int c, int pidfd, bool short_of_fds)
 {
+  int64_t t0 = uj_monitor_now_us();
   struct quick_extra q = { .n_restore = 0 };
   char why[128];
   struct uj_err err;
@@ -257,9 +259,11 @@ static bool serve_quick(struct monitor *m, int c, int pidfd, bool short_of_fds)
   }
   taken = serve_session(m, c, pidfd, short_of_fds, false, &q);
   close_many(q.restore, q.n_restore);
-  if (taken)
+  if (taken) {
+    uj_stats_login_time(UJ_STAT_LOGIN_QUICK, (uint64_t) (uj_monitor_now_us() - t0));
     syslog(LOG_INFO, "userjail: session of %s joins its jail (quick, init pid %d)",
            m->spec->user, (int) m->init_pid);
+  }
   return taken;
 }
 

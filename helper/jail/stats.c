@@ -27,10 +27,10 @@ void uj_latency_delta(uint64_t us, uint64_t delta[UJ_LATENCY_VALUES])
     delta[2 + i] = us <= uj_latency_bounds_us[i] ? 1 : 0;
 }
 
-void uj_stats_login_time(bool created, uint64_t us)
+void uj_stats_login_time(const char *kind, uint64_t us)
 {
   uint64_t delta[UJ_LATENCY_VALUES];
 
   uj_latency_delta(us, delta);
-  uj_counter_add(created ? UJ_STAT_LOGIN_CREATE : UJ_STAT_LOGIN_JOIN, delta, UJ_LATENCY_VALUES);
+  uj_counter_add(kind, delta, UJ_LATENCY_VALUES);
 }

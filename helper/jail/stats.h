@@ -25,6 +25,8 @@
  * started the jail, or joined a running one. */
 #define UJ_STAT_LOGIN_CREATE "login_create"
 #define UJ_STAT_LOGIN_JOIN "login_join"
+/* ... or came in the quick way (jail/quick.c): timed by the monitor. */
+#define UJ_STAT_LOGIN_QUICK "login_quick"
 
 /* Add one to counter `name`; failures are ignored (a count is not worth
  * failing a login over). */
@@ -46,8 +48,8 @@ extern const uint64_t uj_latency_bounds_us[UJ_LATENCY_BUCKETS];
  * least us). */
 void uj_latency_delta(uint64_t us, uint64_t delta[UJ_LATENCY_VALUES]);
 
-/* Record one successful login of `created` (jail started by it) or join
- * kind that took `us` microseconds in the helper. */
-void uj_stats_login_time(bool created, uint64_t us);
+/* Record one successful login of kind `kind` (UJ_STAT_LOGIN_*) that took
+ * `us` microseconds in the helper (quick: in the monitor). */
+void uj_stats_login_time(const char *kind, uint64_t us);
 
 #endif
