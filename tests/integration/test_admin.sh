@@ -293,14 +293,25 @@ check "latency: the create sum grew ($s0 -> $s1)" gt "${s1:-0}" "${s0:-0}"
 uj_ssh_bg "$U" 'sleep 120'
 holder=$UJ_BG_PID
 wait_until 20 has_jail "$U"
+# A later login comes in the quick way (the monitor, quick_join) unless the
+# config changed since the helper last let the user in: edit it, so this
+# one is the helper's join.
+echo "# edited" >>"$UJ_CONF"
 j0=$(lat count join) t0=$(lat sum join)
 out=$(uj_ssh "$U" hostname 2>&1)
 expect_eq "latency: a login that joins the live jail" "jail-$U" "$out"
 j1=$(lat count join) t1=$(lat sum join)
 check "latency: the join count rose ($j0 -> $j1)" test "${j1:-0}" -ge $((${j0:-0} + 1))
 check "latency: the join sum grew ($t0 -> $t1)" gt "${t1:-0}" "${t0:-0}"
+q0=$(lat count quick) u0=$(lat sum quick)
+out=$(uj_ssh "$U" hostname 2>&1)
+expect_eq "latency: a quick login into the live jail" "jail-$U" "$out"
+q1=$(lat count quick) u1=$(lat sum quick)
+check "latency: the quick count rose ($q0 -> $q1)" test "${q1:-0}" -ge $((${q0:-0} + 1))
+check "latency: the quick sum grew ($u0 -> $u1)" gt "${u1:-0}" "${u0:-0}"
+sed -i '/^# edited$/d' "$UJ_CONF" # the text the jail was made from again
 m=$("$UJ_HELPER" metrics)
-for k in create join; do
+for k in create join quick; do
   # buckets are cumulative: never decreasing, +Inf equals the count
   bad=$(awk -v k="$k" '$1 ~ "^userjail_login_seconds_bucket[{]kind=\"" k "\"" {
       if ($2 < prev) print "decreasing: " $0; prev = $2; last = $2 }
