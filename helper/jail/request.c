@@ -103,6 +103,31 @@ static void grant_quick(const char *config, const struct uj_resolved *r,
   free(g);
 }
 
+/* The session's seccomp filter, built once per login (jail/seccomp.c). */
+struct filter_job {
+  const struct uj_settings *s;
+  struct uj_filter_msg *f;
+  int rc;
+  bool done;
+  struct uj_err err;
+};
+
+static void filter_build(void *arg)
+{
+  struct filter_job *job = arg;
+
+  job->done = true;
+  job->rc = -1;
+  if (!(job->f = calloc(1, sizeof *job->f))) {
+    uj_err_set(&job->err, ENOMEM, "seccomp filter");
+    return;
+  }
+  if (uj_seccomp_build(job->s, job->f->insns, UJ_MAX_FILTER, &job->f->n, &job->err) < 0)
+    return;
+  job->f->magic = UJ_FILTER_MAGIC;
+  job->rc = 0;
+}
+
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
                      size_t *nfds, struct uj_filter_msg **filter, bool *created)
@@ -136,15 +161,20 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
     syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, err.msg);
     n = 0;
   }
-  if (rc == 0 &&
-      uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, created, &err) == 0) {
-    /* After the join: libseccomp is dlopen()ed by this process only once
-     * the monitor has been forked off. On failure the session is given
+  struct filter_job job = { .s = r.s };
+  const struct uj_meanwhile mw = { .fn = filter_build, .arg = &job };
+  if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, created, &mw,
+                              &err) == 0) {
+    /* libseccomp is dlopen()ed by this process only once a new jail's
+     * monitor has been forked off: while its init builds the root, or
+     * here, after joining a running jail. On failure the session is given
      * back (closing its connection ends it at the monitor). */
-    struct uj_filter_msg *f = calloc(1, sizeof *f);
-    if (!f)
-      uj_err_set(&err, ENOMEM, "seccomp filter");
-    if (!f || uj_seccomp_build(r.s, f->insns, UJ_MAX_FILTER, &f->n, &err) < 0) {
+    if (!job.done)
+      filter_build(&job);
+    struct uj_filter_msg *f = steal_pointer(&job.f);
+    if (job.rc < 0)
+      err = job.err;
+    if (job.rc < 0) {
       free(f);
       for (size_t i = 0; i < *nfds; i++)
         close(fds[i]);
@@ -157,7 +187,6 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
         uj_cgroup_move_to(restore, n, restore_pid, &e2);
       goto failed;
     }
-    f->magic = UJ_FILTER_MAGIC;
     *filter = f;
     msg->on_error_allow = allow;
     size_t room = UJ_MAX_FDS - *nfds, take = n < room ? n : room;

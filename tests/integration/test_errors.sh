@@ -136,4 +136,63 @@ wait_until 5 uj_nothing_left "$U"
 rm -rf "/home/$U/rootonly"
 uj_conf_basic
 
+# --- what the module hands the helper: an empty environment, default signal
+# dispositions, nothing blocked, stdio on /dev/null, the answer socket as fd
+# 3 and no other descriptor of the application's (a probe in the helper's
+# place records it, then answers nothing: the login is refused).
+cat >"$UJ_TMP/probe.c" <<'PROBE'
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+extern char **environ;
+int main(int argc, char **argv)
+{
+  FILE *o = fopen("/tmp/ujt-probe.out", "w");
+  if (!o) return 1;
+  int n = 0; for (char **e = environ; *e; e++) n++;
+  fprintf(o, "env %d\n", n);
+  DIR *d = opendir("/proc/self/fd"); struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d) || atoi(de->d_name) == fileno(o)) continue;
+    char l[256] = ""; char p[64]; snprintf(p, sizeof p, "/proc/self/fd/%s", de->d_name);
+    ssize_t k = readlink(p, l, sizeof l - 1); if (k > 0) l[k] = 0;
+    fprintf(o, "fd %s %s\n", de->d_name, strncmp(l, "socket:", 7) == 0 ? "socket" : l);
+  }
+  FILE *st = fopen("/proc/self/status", "r"); char line[256];
+  /* signals 32 and 33 are glibc's own (thread cancellation, setxid): no
+   * program can change them, so they are left out */
+  while (fgets(line, sizeof line, st))
+    if (!strncmp(line, "SigBlk:", 7) || !strncmp(line, "SigIgn:", 7))
+      fprintf(o, "%.7s %llx\n", line, strtoull(line + 8, NULL, 16) & ~(3ULL << 31));
+  fclose(o);
+  return 1;
+}
+PROBE
+if gcc -O2 -o "$UJ_TMP/probe-helper" "$UJ_TMP/probe.c" 2>"$UJ_TMP/gcc.err"; then
+  svc=ujt-probe-$UJ_TAG
+  UJ_CLEANUP_HOOKS+=("rm -f /etc/pam.d/$svc /tmp/ujt-probe.out")
+  uj_pam_file "/etc/pam.d/$svc" 0
+  echo "session required $UJ_MODULE config=$UJ_CONF helper=$UJ_TMP/probe-helper" >>"/etc/pam.d/$svc"
+  rm -f /tmp/ujt-probe.out
+  # an application with a descriptor open, SIGPIPE ignored and SIGUSR1 blocked
+  out=$(exec 7</etc/hostname; trap '' PIPE; timeout 60 pamtester "$svc" "$U" open_session 2>&1)
+  check "probe helper: the login is refused (no answer)" grep -q "login refused" <<<"$out"
+  p=$(cat /tmp/ujt-probe.out 2>/dev/null)
+  expect_eq "helper gets an empty environment" "env 0" "$(grep '^env' <<<"$p")"
+  expect_eq "helper gets stdio on /dev/null and the socket as fd 3, nothing else" \
+    "fd 0 /dev/null
+fd 1 /dev/null
+fd 2 /dev/null
+fd 3 socket" "$(grep '^fd' <<<"$p" | sort)"
+  expect_match "helper starts with no signal blocked" '^SigBlk: 0$' "$p"
+  expect_match "helper starts with no signal ignored" '^SigIgn: 0$' "$p"
+  rm -f "/etc/pam.d/$svc" /tmp/ujt-probe.out
+else
+  fail "build the helper probe" "$(cat "$UJ_TMP/gcc.err")"
+fi
+
 uj_summary
