@@ -3,6 +3,7 @@ VERSION  ?= 0.2.0
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SBINDIR  ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /etc/systemd/system
@@ -21,13 +22,15 @@ CFLAGS   ?= -O2 -g
 # Includes are written from the top of their tree: "common/err.h",
 # "cgroup/cgroup.h" (helper/), "pam_module/client.h".
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter $(HARDEN) $(PKG_CFLAGS) -I. -Ihelper \
-            -DUJ_HELPER_PATH='"$(SBINDIR)/userjail"' -D_GNU_SOURCE
+            -DUJ_HELPER_PATH='"$(SBINDIR)/userjail"' -DUJ_REAPER_PATH='"$(LIBEXECDIR)/userjail-reaper"' \
+            -D_GNU_SOURCE
 LDHARDEN  = -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 
 B = build
 COMMON_SRC = $(wildcard common/*.c)
 # helper/ has one folder per concern (README "Where things are").
-HELPER_SRC = $(sort $(shell find helper -name '*.c'))
+# helper/reaper/ is its own freestanding program (userjail-reaper), not part of the helper.
+HELPER_SRC = $(sort $(shell find helper -name '*.c' -not -path 'helper/reaper/*'))
 HELPER_HDR = $(shell find helper -name '*.h')
 MODULE_SRC = $(wildcard pam_module/*.c)
 HELPER_LIB_SRC = $(filter-out helper/main.c,$(HELPER_SRC))
@@ -45,15 +48,25 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all install uninstall check check-unit check-fuzz fuzz check-integration check-vm check-vm-cgroup2 check-vm-systemd check-vm-fleet bench demo clean
 
-all: $(B)/pam_userjail.so $(B)/userjail
+all: $(B)/pam_userjail.so $(B)/userjail $(B)/userjail-reaper
 
 # The module has the helper's installed path built in: rebuild it when
 # SBINDIR changes (`make` then `make install PREFIX=/usr`).
 $(B)/helper-path: FORCE
 	@mkdir -p $(B)
-	@echo '$(SBINDIR)/userjail' | cmp -s - $@ || echo '$(SBINDIR)/userjail' > $@
+	@echo '$(SBINDIR)/userjail $(LIBEXECDIR)' | cmp -s - $@ || echo '$(SBINDIR)/userjail $(LIBEXECDIR)' > $@
 
 $(B)/pic/pam_module/client.o: $(B)/helper-path
+$(B)/pie/helper/jail/init.o: $(B)/helper-path
+
+# The jail's PID 1 once its root is built (helper/reaper/reaper.c): no libc,
+# no heap, a few pages (an idle jail's memory is what the benchmark holds
+# us to).
+REAPER_CFLAGS = -O2 -Wall -Wextra -Werror -nostdlib -static -ffreestanding -fno-stack-protector \
+  -fno-pie -no-pie -fno-asynchronous-unwind-tables -fcf-protection=none -Wl,-z,noexecstack
+$(B)/userjail-reaper: helper/reaper/reaper.c
+	@mkdir -p $(B)
+	$(CC) $(REAPER_CFLAGS) -o $@ $<
 
 # `userjail --version`: main.o alone gets the version, rebuilt when it changes.
 $(B)/version: FORCE
@@ -92,6 +105,8 @@ install: all
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 $(B)/pam_userjail.so $(DESTDIR)$(PAMDIR)/pam_userjail.so
 	install -m 0755 $(B)/userjail $(DESTDIR)$(SBINDIR)/userjail
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(B)/userjail-reaper $(DESTDIR)$(LIBEXECDIR)/userjail-reaper
 	@# never overwrite an admin's configuration
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/userjail.conf ]; then \
 	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/userjail.conf"; \
@@ -106,6 +121,7 @@ install: all
 # The configuration is the admin's: uninstall leaves it (remove it by hand).
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_userjail.so $(DESTDIR)$(SBINDIR)/userjail \
+	  $(DESTDIR)$(LIBEXECDIR)/userjail-reaper \
 	  $(DESTDIR)$(MANDIR)/man5/userjail.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_userjail.8 \
 	  $(DESTDIR)$(MANDIR)/man8/userjail.8 $(DESTDIR)$(UNITDIR)/userjail.slice \
 	  $(DESTDIR)$(UNITDIR)/userjail.service $(DESTDIR)$(BASHCOMPDIR)/userjail

@@ -432,7 +432,9 @@ section_memory() {
   stop_jail ujbjail
   stop_jail ujbjoin
   "$UJ" run --config "$CONF" ujbjail -- true
-  sleep 1
+  # idle: a monitor gives back what serving a login mapped a second after
+  # it (UJ_MONITOR_TRIM_MS)
+  sleep 2
   init=$(jail_init_pid ujbjail)
   mon=$(awk '/^PPid:/ { print $2 }' "/proc/$init/status")
   case $(cat "/proc/$mon/comm") in userjail-mon*) ;; *) die "no userjail-mon above init $init" ;; esac

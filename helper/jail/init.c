@@ -3,12 +3,16 @@
  * reaper each ended ssh session would leave a zombie behind. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/close_range.h>
 #include <sched.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/capability.h>
@@ -92,9 +96,67 @@ static void reap_until_orphaned(int lifeline)
   }
 }
 
+/* The reaper PID 1 becomes (helper/reaper/reaper.c): next to the helper
+ * (a build tree), else where `make install` puts it. Opened on the host,
+ * before pivot_root, by root: it must be a root-owned regular file that
+ * only root can change. -1: none (PID 1 then stays this process). */
+static int open_reaper(void)
+{
+  static const char *const where[] = { NULL, UJ_REAPER_PATH };
+  char self[PATH_MAX], path[PATH_MAX + 32];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+  for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
+    struct stat st;
+    const char *p = where[i];
+    if (!p) {
+      char *slash;
+      if (n <= 0)
+        continue;
+      self[n] = '\0';
+      if (!(slash = strrchr(self, '/')))
+        continue;
+      *slash = '\0';
+      snprintf(path, sizeof path, "%s/userjail-reaper", self);
+      p = path;
+    }
+    int fd = open(p, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+      continue;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+        !(st.st_mode & (S_IWGRP | S_IWOTH)) && (st.st_mode & S_IXUSR))
+      return fd;
+    close(fd);
+  }
+  return -1;
+}
+
+/* PID 1 for the rest of the jail's life: the reaper if there is one (a few
+ * pages instead of a copy of the helper), else this process's own loop.
+ * The channel to the monitor is fd 3 (uj_child_fds), which the reaper
+ * watches; every signal blocked and every capability dropped carry over. */
+static void become_reaper(int reaper, int lifeline) __attribute__((noreturn));
+static void become_reaper(int reaper, int lifeline)
+{
+  if (reaper >= 0 && lifeline == 3) {
+    static char *const argv[] = { "userjail-init", NULL };
+    static char *const envp[] = { NULL };
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    drop_all_caps();
+    /* Nothing else of ours goes along. */
+    syscall(SYS_close_range, 4U, ~0U, CLOSE_RANGE_CLOEXEC);
+    syscall(SYS_execveat, reaper, "", argv, envp, AT_EMPTY_PATH);
+    /* not executable after all: stay */
+  }
+  reap_until_orphaned(lifeline);
+}
+
 void uj_init_main(const struct uj_jail_spec *spec, struct uj_jail_view *view, int netns_fd,
                   int chan)
 {
+  int reaper = -1;
   struct uj_err err;
   char c;
 
@@ -129,11 +191,12 @@ void uj_init_main(const struct uj_jail_spec *spec, struct uj_jail_view *view, in
     if (uj_net_setup_inside(&err) < 0)
       goto fail;
   }
+  reaper = open_reaper(); /* on the host, before pivot_root */
   if (uj_build_root(spec, view, &err) < 0)
     goto fail;
   if (write(chan, view->limits.lxcfs ? "OKL" : "OK", view->limits.lxcfs ? 3 : 2) < 2)
     _exit(1);
-  reap_until_orphaned(chan);
+  become_reaper(reaper, chan);
 fail:
   if (write(chan, err.msg, strnlen(err.msg, sizeof err.msg)) < 0)
     _exit(2);

@@ -106,6 +106,7 @@ static int listen_socket(uid_t uid, struct uj_err *err)
 }
 
 static void trim_memory(void);
+static void trim_text(void);
 
 /* cgroup v1 with LXCFS: the init also goes into a cpuset of its CPUs, so
  * LXCFS shows that many in /proc/cpuinfo and /proc/stat (cgroup/cpuset.c
@@ -356,6 +357,8 @@ static int poll_timeout(const struct monitor *m, int64_t now)
     t = 0;
   if (ev >= 0 && (t < 0 || ev < t))
     t = ev;
+  if (m->trim_at && (t < 0 || m->trim_at - now < t))
+    t = m->trim_at > now ? m->trim_at - now : 0;
   if (t > INT_MAX)
     t = INT_MAX;
   return (int) t;
@@ -436,6 +439,15 @@ static void serve(struct monitor *m)
     if (m->n_sess == 0 && !m->first_session_deadline &&
         m->spec->s->on_logout == UJ_LOGOUT_KILL)
       uj_monitor_teardown(m, -1, false);
+    /* A second after the last login or logout: idle, give back what
+     * serving it dirtied or mapped (off every login's path). */
+    if (k > 0)
+      m->trim_at = uj_monitor_now_ms() + UJ_MONITOR_TRIM_MS;
+    else if (m->trim_at && uj_monitor_now_ms() >= m->trim_at) {
+      trim_memory();
+      trim_text();
+      m->trim_at = 0;
+    }
   }
 }
 
@@ -493,6 +505,42 @@ static void trim_memory(void)
   malloc_trim(0);
 }
 
+/* Once the jail runs, the monitor idles in poll() and wakes for a login now
+ * and then; the code it ran to get there (the helper's: config, cgroup
+ * set-up, clone) stays mapped in its page tables, and an idle jail's PSS is
+ * what the benchmark holds us to. Drop the PTEs of read-only file mappings
+ * that hold no private page of ours: text and constants come back from the
+ * page cache on their next use (a minor fault), and those the idle loop
+ * never touches stop being counted against the jail. A mapping with private
+ * pages (a relocated GOT made read-only by RELRO) is never touched: dropping
+ * them would bring back the unrelocated file contents. */
+static void trim_text(void)
+{
+  char line[512];
+  FILE *f = fopen("/proc/self/smaps", "re");
+  uintptr_t lo = 0, hi = 0;
+  unsigned long inode = 0;
+  char perms[8] = "";
+
+  while (f && fgets(line, sizeof line, f)) {
+    uintptr_t a, b;
+    unsigned long kb, ino;
+    char pm[8];
+    /* a mapping's first line; the others start with a key ("Anonymous:",
+     * whose "A" a partial match would take for an address) */
+    if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s %*s %*s %lu", &a, &b, pm, &ino) == 4) {
+      lo = a, hi = b, inode = ino;
+      memcpy(perms, pm, sizeof perms);
+      continue;
+    }
+    if (sscanf(line, "Anonymous: %lu kB", &kb) == 1 && kb == 0 && inode != 0 &&
+        perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p' && hi > lo)
+      madvise((void *) lo, hi - lo, MADV_DONTNEED);
+  }
+  if (f)
+    fclose(f);
+}
+
 static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t session_pid)
     __attribute__((noreturn));
 static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t session_pid)
@@ -538,6 +586,7 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
    * it arrives the count is zero, which must not end the jail, but neither
    * may a creator that died or failed keep it alive: a bounded wait. */
   m.first_session_deadline = uj_monitor_now_ms() + UJ_TIMEOUT_FIRST_SESSION_MS;
+  m.trim_at = uj_monitor_now_ms() + UJ_MONITOR_TRIM_MS;
   serve(&m);
 }
 

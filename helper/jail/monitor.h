@@ -73,7 +73,12 @@ struct monitor {
   struct uj_jail_view view;  /* limits sent with each session; what the init was given */
   struct uj_events *events;  /* limit events (events.c); NULL when not watched */
   struct uj_quick_grant *grant;  /* quick.c: what lets later logins in quickly; NULL: none */
+  /* When to give back memory (monitor.c, trim_text): a second after the
+   * last activity (CLOCK_MONOTONIC ms); 0 = done. */
+  int64_t trim_at;
 };
+
+#define UJ_MONITOR_TRIM_MS 1000
 
 int64_t uj_monitor_now_ms(void);
 int64_t uj_monitor_now_us(void);

@@ -29,6 +29,15 @@ init1=$(uj_list_field "$U" init_pid)
 ns1=$(uj_jail_pidns "$U")
 expect_match "linger jail still alive (init pid known)" '^[0-9]+$' "$init1"
 
+# What the user sees of PID 1: the jail's init, with no capability left
+# and none it could get back (a small reaper once the root is built).
+out=$(uj_ssh "$U" 'cat /proc/1/comm; grep -E "^(CapPrm|CapEff|CapBnd|NoNewPrivs):" /proc/1/status' 2>&1)
+expect_eq "PID 1 in the jail: the jail's init, no capabilities, no_new_privs" "userjail-init
+CapPrm:	0000000000000000
+CapEff:	0000000000000000
+CapBnd:	0000000000000000
+NoNewPrivs:	1" "$out"
+
 # The user tries to kill everything, then the init by number.
 uj_ssh "$U" 'kill -9 1; echo "kill1=$?"' >"$UJ_TMP/k1.out" 2>&1
 uj_ssh "$U" 'nohup sleep 100 >/dev/null 2>&1 & kill -9 -1; echo unreachable' >/dev/null 2>&1
