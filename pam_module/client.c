@@ -91,9 +91,21 @@ static int spawn_helper(const struct uj_module_args *a, const char *user, int so
   return 0;
 }
 
+void uj_helper_reap(struct uj_helper_run *hr)
+{
+  int status;
+
+  if (hr->pid <= 0)
+    return;
+  while (waitpid(hr->pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  sigaction(SIGCHLD, &hr->old_chld, NULL);
+  hr->pid = -1;
+}
+
 int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
                   struct uj_limits_msg *limits, int *fds, size_t *nfds,
-                  struct uj_filter_msg *filter, struct uj_err *err)
+                  struct uj_filter_msg *filter, struct uj_helper_run *hr, struct uj_err *err)
 {
   int have_limits;
   int sv[2];
@@ -103,6 +115,7 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
   int status = 0, r;
 
   *nfds = 0;
+  hr->pid = -1;
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return uj_err_set(err, errno, "socketpair");
   /* An application that ignores SIGCHLD would have the helper reaped
@@ -136,6 +149,14 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
                UJ_TIMEOUT_HELPER_S);
   }
   close(sv[0]);
+  if (r == 0) {
+    /* Answered: the helper only has its bookkeeping left (counters, the
+     * grant for quick logins). The caller enters the jail meanwhile and
+     * reaps it afterwards (uj_helper_reap). */
+    hr->pid = pid;
+    hr->old_chld = old;
+    return 0;
+  }
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
   sigaction(SIGCHLD, &old, NULL);

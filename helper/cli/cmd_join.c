@@ -64,7 +64,7 @@ int uj_cmd_session_open(int argc, char **argv)
   /* First: the kernel's wait for the session's cgroup move runs while we
    * work (cgroup/warm.c). */
   uj_cgroup_warm(UJ_CGROUP_ROOT);
-  uj_request_jail(config, user, getppid(), &msg, &limits, fds, &nfds, &filter, &created);
+  uj_request_jail(config, user, getppid(), true, &msg, &limits, fds, &nfds, &filter, &created);
   rc = uj_send_join(MODULE_FD, &msg, &limits, fds, nfds, &err) < 0 ? 1 : 0;
   /* A JAILED answer is followed by the session's seccomp filter. */
   if (rc == 0 && filter && uj_send_fds(MODULE_FD, filter, sizeof *filter, NULL, 0, &err) < 0)
@@ -221,7 +221,7 @@ int uj_cmd_run(int argc, char **argv)
   cmd = a.rest;
   /* The jail first: its lookup is the bounded one (a slow directory is
    * refused there), and afterwards the user is in the NSS caches. */
-  uj_request_jail(config, user, getpid(), &msg, &limits, fds, &nfds, &filter, NULL);
+  uj_request_jail(config, user, getpid(), false, &msg, &limits, fds, &nfds, &filter, NULL);
   switch (msg.status) {
   case UJ_STATUS_JAILED:
     break;

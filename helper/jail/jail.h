@@ -106,6 +106,13 @@ int uj_loopback_up(struct uj_err *err);
 struct uj_meanwhile {
   void (*fn)(void *arg);
   void *arg;
+  /* The caller exits as soon as it has answered (session-open): the
+   * monitor may be its child until then, and is re-parented to the host's
+   * init when it exits, like a daemon's second fork would make it, one
+   * fork sooner. Otherwise (`userjail run`, which lives on as the session
+   * process in the jail) the monitor is forked twice and is never the
+   * caller's child. */
+  bool caller_exits;
 };
 int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
                      const struct uj_meanwhile *meanwhile, struct uj_err *err);

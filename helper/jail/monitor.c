@@ -600,8 +600,9 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
 
   if (pipe2(rp, O_CLOEXEC) < 0)
     return uj_err_set(err, errno, "pipe");
-  /* Fork twice so the monitor is not our child: it outlives the helper and
-   * is re-parented to the host's init (or subreaper). */
+  /* The monitor outlives the helper and ends up re-parented to the host's
+   * init (or subreaper): forked twice, or once when the caller exits right
+   * after answering (uj_meanwhile.caller_exits). */
   mid = fork();
   if (mid < 0) {
     close(rp[0]);
@@ -619,7 +620,7 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
      * the report pipe becomes fd 3 and everything above is closed. */
     if (uj_child_fds(rp[1], true) < 0)
       _exit(1);
-    if (fork() != 0)
+    if (!(meanwhile && meanwhile->caller_exits) && fork() != 0)
       _exit(0);
     monitor_main(spec, 3, session_pid);
   }
@@ -627,7 +628,10 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
   /* The init builds the jail's root meanwhile (~2 ms). */
   if (meanwhile)
     meanwhile->fn(meanwhile->arg);
-  waitpid(mid, &status, 0);
+  /* The intermediate process, not the monitor (which is ours until we
+   * exit when caller_exits: never waited for). */
+  if (!(meanwhile && meanwhile->caller_exits))
+    waitpid(mid, &status, 0);
   read_all(rp[0], msg, sizeof msg);
   close(rp[0]);
   if (strcmp(msg, "OK") != 0)

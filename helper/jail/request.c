@@ -128,7 +128,7 @@ static void filter_build(void *arg)
   job->rc = 0;
 }
 
-void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
+void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bool caller_exits,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
                      size_t *nfds, struct uj_filter_msg **filter, bool *created)
 {
@@ -162,7 +162,7 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid,
     n = 0;
   }
   struct filter_job job = { .s = r.s };
-  const struct uj_meanwhile mw = { .fn = filter_build, .arg = &job };
+  const struct uj_meanwhile mw = { .fn = filter_build, .arg = &job, .caller_exits = caller_exits };
   if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, created, &mw,
                               &err) == 0) {
     /* libseccomp is dlopen()ed by this process only once a new jail's
