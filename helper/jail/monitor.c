@@ -552,6 +552,10 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
   uj_err_clear(&err);
   uj_cgroup_init(&m.cg);
   uj_net_init(&m.net);
+  /* Before the clone: the init inherits its OOM protection (a jail whose
+   * PID 1 the OOM killer picked would end). No trim here: start_jail
+   * trims right before the clone. */
+  protect_self(spec->user);
   m.started = time(NULL);
   {
     char title[64];
@@ -573,9 +577,6 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
   if (write(report_fd, "OK", 2) != 2)
     _exit(1);
   close(report_fd);
-  /* After the report, off the login's path: start_jail trimmed the pages
-   * resolving the user dirtied before it cloned the init. */
-  protect_self(spec->user);
   if (spec->s->lxcfs && !m.view.limits.lxcfs)
     syslog(LOG_NOTICE, "userjail: jail of %s: no LXCFS at %s, so free and top in the jail show "
            "the host's memory and CPUs", spec->user, spec->s->lxcfs);
