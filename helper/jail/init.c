@@ -153,28 +153,46 @@ static void become_reaper(int reaper, int lifeline)
   reap_until_orphaned(lifeline);
 }
 
+/* The monitor made the user's cgroup while the root was being built: wait
+ * for its word, find the cgroup (every hierarchy) and join it by itself
+ * (a process joining by its own write skips the grace period a move by pid
+ * waits for on v1: cgroup.h, join_fds) before the view of it is built and
+ * before PID 1 has any child. */
+struct cgroup_wait {
+  int chan;
+  uid_t uid;
+  const char *root;
+  struct uj_cgroup cg;
+};
+
+static int join_cgroup_when_ready(void *arg, struct uj_jail_view *view, struct uj_err *err)
+{
+  struct cgroup_wait *w = arg;
+  char name[32], c;
+
+  if (read(w->chan, &c, 1) != 1)
+    _exit(1); /* the monitor gave up on this jail */
+  snprintf(name, sizeof name, "%u", (unsigned) w->uid);
+  if (uj_cgroup_open(w->root, name, &w->cg, err) < 0 || uj_cgroup_join_self(&w->cg, err) < 0)
+    return uj_err_prefix(err, "cgroup");
+  view->cg = &w->cg;
+  return 0;
+}
+
 void uj_init_main(const struct uj_jail_spec *spec, struct uj_jail_view *view, int netns_fd,
                   int chan)
 {
   int reaper = -1;
   struct uj_err err;
-  char c;
+  struct cgroup_wait w = { .uid = spec->uid, .root = spec->cgroup_root };
+  const struct uj_view_wait wait = { .fn = join_cgroup_when_ready, .arg = &w };
 
   uj_err_clear(&err);
-  /* Into the user's cgroup (and, with LXCFS on v1, its cpuset) by itself,
-   * before it forks anything: a process joining by its own write skips
-   * the grace period a move by pid waits for on v1 (cgroup.h, join_fds). */
-  if (uj_cgroup_join_self(view->cg, &err) < 0) {
-    uj_err_prefix(&err, "cgroup");
-    if ((chan = uj_child_fds(chan, false)) < 0)
-      _exit(1);
-    goto fail;
-  }
+  uj_cgroup_init(&w.cg);
+  /* With LXCFS on v1, the cpuset the monitor made before the clone. */
   if (view->cpuset_fd >= 0 && write(view->cpuset_fd, "0", 1) != 1) {
     /* best effort (monitor.c, prepare_cpuset_v1): /proc/cpuinfo shows all CPUs */
   }
-  if (read(chan, &c, 1) != 1)
-    _exit(1);
   /* network = "private": the namespace pasta serves was made by the
    * monitor (net.c); join it before anything else. */
   if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0) {
@@ -187,13 +205,15 @@ void uj_init_main(const struct uj_jail_spec *spec, struct uj_jail_view *view, in
    * cgroup files, the creator's report pipe. Only the channel stays. */
   if ((chan = uj_child_fds(chan, false)) < 0)
     _exit(1);
+  w.chan = chan;
   if (spec->ns_flags & CLONE_NEWNET) {
     if (uj_net_setup_inside(&err) < 0)
       goto fail;
   }
   reaper = open_reaper(); /* on the host, before pivot_root */
-  if (uj_build_root(spec, view, &err) < 0)
+  if (uj_build_root(spec, view, &wait, &err) < 0)
     goto fail;
+  uj_cgroup_close(&w.cg); /* joined and bound: no cgroup fd stays in the jail */
   if (write(chan, view->limits.lxcfs ? "OKL" : "OK", view->limits.lxcfs ? 3 : 2) < 2)
     _exit(1);
   become_reaper(reaper, chan);

@@ -42,17 +42,25 @@ int uj_jail_spec_init(struct uj_jail_spec *spec, const struct uj_settings *s,
 /* mounts.c — in the jail init, already in its new mount namespace: make
  * propagation private, assemble the root, pivot_root into it and detach the
  * old root. On return the process runs inside the finished jail root. */
+struct uj_view_wait {
+  /* Called right before the jail's view of its cgroup and limits is built
+   * (view.c), after every other mount: the init waits there for the
+   * monitor, which makes the user's cgroup meanwhile, and fills view->cg. */
+  int (*fn)(void *arg, struct uj_jail_view *view, struct uj_err *err);
+  void *arg;
+};
 int uj_build_root(const struct uj_jail_spec *spec, struct uj_jail_view *view,
-                  struct uj_err *err);
+                  const struct uj_view_wait *wait, struct uj_err *err);
 
 
 /* init.c — the jail's PID 1, entered right after clone. `chan` is its end
- * of a SOCK_SEQPACKET socketpair with the monitor: it waits for a byte on
- * it (the monitor has put it in the cgroup), joins `netns_fd` when >= 0
- * (network = "private"), builds the root, sends "OK" ("OKL": with LXCFS
- * views) or the error, then
- * reaps every child until killed or until the channel hangs up (the
- * monitor is gone). */
+ * of a SOCK_SEQPACKET socketpair with the monitor. It joins `netns_fd` when
+ * >= 0 (network = "private") and builds the root while the monitor makes
+ * the user's cgroup; before the jail's view of that cgroup it waits for a
+ * byte on the channel (the cgroup is ready), opens the cgroup and joins it
+ * by itself; then sends "OK" ("OKL": with LXCFS views) or the error, and
+ * becomes the reaper: reaps every child until killed or until the channel
+ * hangs up (the monitor is gone). */
 void uj_init_main(const struct uj_jail_spec *spec, struct uj_jail_view *view, int netns_fd,
                   int chan)
     __attribute__((noreturn));

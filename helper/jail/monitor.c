@@ -174,6 +174,24 @@ static void unmove_session(struct monitor *m, const int *origin, size_t n_origin
   m->premoved_pid = 0;
 }
 
+/* The user's cgroup, and on v2 where the session process is now (where it
+ * goes back if the jail cannot be made). */
+static int make_cgroup(struct monitor *m, const char *name, pid_t session_pid, int *origin,
+                       size_t *n_origin, struct uj_err *err)
+{
+  const struct uj_jail_spec *spec = m->spec;
+
+  if (uj_cgroup_create(spec->cgroup_root, name, spec->s, &m->cg, err) < 0)
+    return uj_err_prefix(err, "cgroup");
+  if (session_pid > 0 && m->cg.version == 2) {
+    struct uj_err e2;
+    if (uj_cgroup_open_current(spec->cgroup_root, session_pid, origin, UJ_CGROUP_MAXDIRS + 1,
+                               n_origin, &e2) < 0)
+      *n_origin = 0; /* it moves itself, as a later login does */
+  }
+  return 0;
+}
+
 static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
 {
   const struct uj_jail_spec *spec = m->spec;
@@ -187,17 +205,12 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
   pid_t pid;
 
   snprintf(name, sizeof name, "%u", (unsigned) spec->uid);
-  if (uj_cgroup_create(spec->cgroup_root, name, spec->s, &m->cg, err) < 0)
-    return uj_err_prefix(err, "cgroup");
-  if (session_pid > 0 && m->cg.version == 2) {
-    struct uj_err e2;
-    if (uj_cgroup_open_current(spec->cgroup_root, session_pid, origin, UJ_CGROUP_MAXDIRS + 1,
-                               &n_origin, &e2) < 0)
-      n_origin = 0; /* it moves itself, as a later login does */
-  }
   uj_limits_fill(spec, &m->view.limits);
   m->view.cg = &m->cg;
   if (private_net) {
+    /* pasta joins the user's cgroup, so that comes first here. */
+    if (make_cgroup(m, name, session_pid, origin, &n_origin, err) < 0)
+      return -1;
     /* The init joins the namespace made for pasta instead of a new one. */
     flags &= ~(unsigned) CLONE_NEWNET;
     /* pasta starts first: it takes longer than the init's setup (and its
@@ -213,7 +226,7 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
     goto undo;
   }
   prepare_cpuset_v1(m, name);
-  /* Creating the cgroup went deep into the stack; drop those pages now so
+  /* Resolving the user went deep into the stack; drop those pages now so
    * the init does not start with a copy of them. */
   trim_memory();
   pid = clone3_pidfd(flags, &m->pidfd);
@@ -229,8 +242,12 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
   close(chan[1]);
   chan[1] = -1;
   close_many(&m->view.cpuset_fd, 1); /* the init has its copy */
-  /* The init joins the cgroup by itself (init.c); the session process
-   * joins now only where that saves it a grace period of its own (v2). */
+  /* The init builds the root meanwhile; it waits for "G" only before the
+   * view of the cgroup, and then opens and joins it by itself (init.c). */
+  if (!private_net && make_cgroup(m, name, session_pid, origin, &n_origin, err) < 0)
+    goto kill_init;
+  /* the session process joins now only where that saves it a grace period
+   * of its own (v2) */
   if (session_pid > 0 && n_origin > 0)
     premove_session(m, session_pid);
   {

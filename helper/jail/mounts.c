@@ -451,7 +451,7 @@ static int do_pivot(int root, struct uj_err *err)
 }
 
 int uj_build_root(const struct uj_jail_spec *spec, struct uj_jail_view *view,
-                  struct uj_err *err)
+                  const struct uj_view_wait *wait, struct uj_err *err)
 {
   static const char *const rootopts[] = { "size", "4M", "mode", "0755", NULL };
   const struct uj_settings *s = spec->s;
@@ -495,6 +495,7 @@ int uj_build_root(const struct uj_jail_spec *spec, struct uj_jail_view *view,
   }
   if (mount_tmp_and_run(&b, err) < 0 || bind_nss(&b, err) < 0 || hostname_files(&b, err) < 0 ||
       bind_home_and_shares(&b, err) < 0 || mount_dev(&b, err) < 0 || mount_proc(&b, err) < 0 ||
+      (wait && wait->fn(wait->arg, view, err) < 0) ||
       uj_view_build(host, rootmnt, spec, view, err) < 0)
     return -1;
   /* Nothing may add entries to a host-view root after this point. */
