@@ -4,11 +4,12 @@
 # syscall, so the timeline stays close to an untraced run; strace's ptrace
 # stops would multiply it), then cuts the timeline at marker syscalls:
 #
-#   clone (module forks helper) -> execve (helper) -> flock (user's lock:
-#   start-up, passwd/group lookup, config and policy are done) -> [first
-#   login: the monitor's execveat, if it re-executes -> clone3 (init; cgroup made) ->
-#   write "G" (init attached to the cgroup) -> init's write "OK" (root
-#   built)] -> helper's sendmsg to the module -> module's last setns.
+#   clone/clone3 (module spawns helper) -> execve (helper) -> flock (user's
+#   lock: start-up, passwd/group lookup, config and policy are done) ->
+#   [first login: clone3 (init) -> write "G" (the monitor made the cgroup
+#   while the init builds) -> init's write "OK" (root built)] -> helper's
+#   sendmsg to the module -> module's last setns. A quick later login
+#   (no helper): the module's sendmsg to the monitor -> its last setns.
 #
 # usage: phases.sh OUTPREFIX SECTION CMD...   (as root)
 # Prints results.csv rows (section SECTION, one row per phase, in ms) and
@@ -41,11 +42,12 @@ awk -v sec="$section" '
     r = line
     if (sub(/.* = /, "", r)) { split(r, rv, " "); ret = rv[1] }
     if (A == "") A = pid
-    if (pid == A && sc == "clone") { ev("fork", t); if (H == "" && ret ~ /^[0-9]+$/) H = ret }
+    # the module starts the helper with posix_spawn (clone3 or clone)
+    if (pid == A && (sc == "clone" || sc == "clone3")) { ev("fork", t); if (H == "" && ret ~ /^[0-9]+$/) H = ret }
+    else if (pid == A && sc == "sendmsg" && !("fork" in T)) ev("quick", t)
     else if (pid == H && sc == "execve") ev("exec", t)
     else if (pid == H && sc == "flock") ev("flock", t)
-    else if (sc == "execveat" && pid != A && pid != H) ev("monexec", t)
-    else if (sc == "clone3" && !cont) { M = pid; I = ret; ev("clone3", t) }
+    else if (sc == "clone3" && !cont && pid != A && pid != H) { M = pid; I = ret; ev("clone3", t) }
     else if (pid == M && sc == "write" && ("clone3" in T) && index(line, "count: 1)")) ev("go", t + d)
     else if (pid == I && sc == "write" && index(line, "count: 2)")) ev("init_ok", t + d)
     else if (pid == H && sc == "sendmsg" && index(line, "(fd: 3,")) ev("send", t + d)
@@ -58,18 +60,15 @@ awk -v sec="$section" '
     row("module: fork+exec helper", "fork", "exec")
     row("helper: start-up+user+config+policy", "exec", "flock")
     if ("clone3" in T) {
-      if ("monexec" in T) {
-        row("helper: fork monitor (twice)", "flock", "monexec")
-        row("monitor: re-exec+resolve+cgroup mkdir", "monexec", "clone3")
-      } else {
-        row("helper+monitor: fork + cgroup mkdir+limits", "flock", "clone3")
-      }
-      row("monitor: clone3+cgroup attach init", "clone3", "go")
-      row("init: mounts+pivot_root", "go", "init_ok")
+      row("helper+monitor: fork monitor .. clone3 init", "flock", "clone3")
+      row("monitor: cgroup mkdir+limits (init building)", "clone3", "go")
+      row("init: clone3 .. mounts+pivot_root", "clone3", "init_ok")
       row("helper: session request+send fds", "init_ok", "send")
     } else {
       row("helper: connect+session request+send", "flock", "send")
     }
-    row("module: cgroup attach+setns", "send", "setns")
-    row("total: fork helper .. last setns", "fork", "setns")
+    row("module: cgroup join+setns", "send", "setns")
+    row("total: spawn helper .. last setns", "fork", "setns")
+    # a quick login: no helper (helper/jail/quick.c)
+    row("quick: module asks the monitor .. last setns", "quick", "setns")
   }' "$out.trace"
