@@ -1,15 +1,8 @@
-/* See user.h. Why the lookup runs beside the caller, bounded: an NSS module
- * (sss, ldap) can block for minutes on a directory that does not answer
- * (the sss client alone waits up to 300 s), and interrupting it from a
- * signal handler would leave glibc's and the module's locks and sockets in
- * an unknown state. So a thread does it and writes its answer into a pipe;
- * the caller reads with a deadline. A thread, not a child process: every
- * caller (a login's helper, the CLI) is short-lived and exits after a
- * timeout without touching NSS again, so a thread stuck in a module just
- * goes down with the process; and a thread costs a login ~0.05 ms where a
- * fork, exit and wait cost ~0.5 ms on the VM the benchmark runs on. Its
- * stack is mapped here and unmapped after the join, so a jail's monitor
- * forked later never carries it.
+/* See user.h. Why a child process: an NSS module (sss, ldap) can block for
+ * minutes on a directory that does not answer (the sss client alone waits
+ * up to 300 s), and interrupting it from a signal handler would leave
+ * glibc's and the module's locks and sockets in an unknown state. A child
+ * is killed whole; the parent reads its answer from a pipe.
  *
  * Why getgrouplist and not the named groups' member lists: getgrouplist is
  * the same single "initgroups" request for the user that sshd and su make
@@ -23,13 +16,12 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +31,7 @@
 #define MAX_GROUPS 65536
 #define MAX_ANSWER (1 << 20)
 
-/* ---- the lookup thread: look up, write "OK\0name\0home\0shell\0uid\0gid\0N\0gid...\0M\0group...\0"
+/* ---- the child: look up, write "OK\0name\0home\0shell\0uid\0gid\0N\0gid...\0M\0group...\0"
  * or "ERR\0errno\0message\0" to fd ---------------------------------------- */
 
 struct out {
@@ -132,7 +124,7 @@ static int lookup_gid(const char *group, gid_t *gid, bool *found)
   return (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM) ? 0 : r;
 }
 
-static void lookup_write(const char *name, const char *const *named, size_t n_named, int fd)
+static void child_lookup(const char *name, const char *const *named, size_t n_named, int fd)
 {
   struct out o = { 0 };
   struct passwd pw;
@@ -207,36 +199,13 @@ send:
     if (w < 0 && errno == EINTR)
       continue;
     if (w <= 0)
-      break; /* the reader gave up (EPIPE): nobody to tell */
+      _exit(1);
     off += (size_t) w;
   }
-  free(o.buf);
+  _exit(0);
 }
 
-struct lookup_job {
-  const char *name;
-  const char *const *named;
-  size_t n_named;
-  int fd;  /* write end of the answer pipe, closed by the thread: EOF */
-};
-
-static void *lookup_thread(void *arg)
-{
-  struct lookup_job *job = arg;
-  sigset_t all;
-
-  /* A reader that gave up closed the pipe: EPIPE, never a SIGPIPE that
-   * would end the whole process; no signal is this thread's business. */
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, NULL);
-  lookup_write(job->name, job->named, job->n_named, job->fd);
-  close(job->fd);
-  return NULL;
-}
-
-#define LOOKUP_STACK (2u << 20)
-
-/* ---- the caller: wait (bounded), read, parse ------------------------------ */
+/* ---- the parent: wait (bounded), read, parse ------------------------------ */
 
 static long long now_ms(void)
 {
@@ -245,7 +214,7 @@ static long long now_ms(void)
   return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Read everything the thread writes until EOF or the deadline. Returns the
+/* Read everything the child writes until EOF or the deadline. Returns the
  * length, -1 with errno (ETIMEDOUT when the deadline passed). */
 static ssize_t read_answer(int fd, char *buf, size_t cap, long long deadline)
 {
@@ -368,13 +337,10 @@ int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
                     unsigned timeout_s, struct uj_userinfo *ui, struct uj_err *err)
 {
   int p[2];
+  pid_t pid;
   ssize_t len;
-  int e, r;
+  int e, status = 0;
   cleanup_free char *buf = NULL;
-  struct lookup_job *job;
-  pthread_attr_t attr;
-  pthread_t th;
-  void *stack;
 
   memset(ui, 0, sizeof *ui);
   /* Any name the system's NSS knows (sssd's "user@domain" included) is
@@ -389,51 +355,35 @@ int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
     return uj_err_set(err, ENOMEM, "user '%s'", name);
   if (pipe2(p, O_CLOEXEC) < 0)
     return uj_err_set(err, errno, "user lookup for %s: pipe", name);
-  /* The job outlives this call if the thread never comes back (timeout). */
-  job = malloc(sizeof *job);
-  stack = mmap(NULL, LOOKUP_STACK, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (!job || stack == MAP_FAILED) {
-    free(job);
-    if (stack != MAP_FAILED)
-      munmap(stack, LOOKUP_STACK);
+  pid = fork();
+  if (pid < 0) {
+    e = errno;
     close(p[0]);
     close(p[1]);
-    return uj_err_set(err, ENOMEM, "user lookup for %s", name);
+    return uj_err_set(err, e, "user lookup for %s: fork", name);
   }
-  /* the lowest page is a guard: a module that overruns faults, never
-   * writes into someone else's memory */
-  mprotect(stack, 4096, PROT_NONE);
-  *job = (struct lookup_job){ .name = name, .named = named, .n_named = n_named, .fd = p[1] };
-  pthread_attr_init(&attr);
-  r = pthread_attr_setstack(&attr, stack, LOOKUP_STACK);
-  if (r == 0)
-    r = pthread_create(&th, &attr, lookup_thread, job);
-  pthread_attr_destroy(&attr);
-  if (r != 0) {
-    free(job);
-    munmap(stack, LOOKUP_STACK);
+  if (pid == 0) {
     close(p[0]);
-    close(p[1]);
-    return uj_err_set(err, r, "user lookup for %s: thread", name);
+    child_lookup(name, named, n_named, p[1]);
   }
+  close(p[1]);
   len = read_answer(p[0], buf, MAX_ANSWER, now_ms() + (long long) timeout_s * 1000);
   e = errno;
   close(p[0]);
+  if (len < 0)
+    kill(pid, SIGKILL);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
   if (len < 0 && e == ETIMEDOUT) {
-    /* Left behind, stuck in a module: job, stack and thread go with this
-     * process, which refuses and exits (user.h). */
-    pthread_detach(th);
     uj_err_set(err, 0, "user lookup for %s timed out after %u s (directory slow?)", name,
                timeout_s);
     err->code = ETIMEDOUT;
     return -1;
   }
-  pthread_join(th, NULL);
-  free(job);
-  munmap(stack, LOOKUP_STACK);
   if (len < 0)
     return uj_err_set(err, e, "user lookup for %s", name);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return uj_err_set(err, EIO, "user lookup for %s failed (lookup process died)", name);
   if (parse_answer(buf, (size_t) len, name, ui, err) < 0) {
     uj_userinfo_free(ui);
     return -1;

@@ -2,10 +2,8 @@
  * group-list (initgroups) lookup of that user, plus one getgrnam of each
  * group the configuration names. Never an enumeration, never a getgrgid per
  * group the user is in, never a group's member list. All of it runs in a
- * thread bounded in time, so a slow or hung directory (sssd, nslcd, LDAP)
- * gives a clear refusal instead of a login that hangs. After a timeout the
- * thread is left stuck: the caller must not use NSS again and should exit
- * (every caller is a short-lived command; never call it from a monitor). */
+ * child process bounded in time, so a slow or hung directory (sssd, nslcd,
+ * LDAP) gives a clear refusal instead of a login that hangs. */
 #ifndef UJ_USER_H
 #define UJ_USER_H
 
