@@ -63,7 +63,8 @@ $(B)/pie/helper/jail/init.o: $(B)/helper-path
 # no heap, a few pages (an idle jail's memory is what the benchmark holds
 # us to).
 REAPER_CFLAGS = -O2 -Wall -Wextra -Werror -nostdlib -static -ffreestanding -fno-stack-protector \
-  -fno-pie -no-pie -fno-asynchronous-unwind-tables -fcf-protection=none -Wl,-z,noexecstack
+  -fno-pie -no-pie -fno-asynchronous-unwind-tables -Wl,-z,noexecstack \
+  $(if $(filter x86_64%,$(shell $(CC) -dumpmachine)),-fcf-protection=none)
 $(B)/userjail-reaper: helper/reaper/reaper.c
 	@mkdir -p $(B)
 	$(CC) $(REAPER_CFLAGS) -o $@ $<
