@@ -107,6 +107,9 @@ install -m 0644 "$VMDIR/10-smoke.sh" "$R/tests/10-smoke.sh"
 if [ -n "${UJ_VM_EXTRA:-}" ]; then install -m 0644 $UJ_VM_EXTRA "$R/tests/"; fi
 if [ "$SMOKE_ONLY" != 1 ]; then
   copy_bin "$USERJAIL" /usr/sbin/userjail
+  # the jail's PID 1 once its root is built: next to the helper, as installed
+  [ -x "$(dirname "$USERJAIL")/userjail-reaper" ] &&
+    install -m 0755 "$(dirname "$USERJAIL")/userjail-reaper" "$R/usr/sbin/userjail-reaper"
   # dlopen()ed (not in ldd's list) to build each session's seccomp filter
   # awk reads to the end (no early exit): under pipefail a SIGPIPE'd ldconfig
   # would fail this assignment and end the script with status 141
