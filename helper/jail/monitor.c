@@ -256,14 +256,18 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
     if (uj_limits_pin(pid, &m->view.limits, &e2) < 0)
       syslog(LOG_WARNING, "userjail: %s: %s", spec->user, e2.msg);
   }
-  if (write(chan[0], "G", 1) != 1) {
-    uj_err_set(err, errno, "start jail init");
-    goto kill_init;
-  }
+  /* The init may have failed already (it builds the root meanwhile) and
+   * closed its end: its error is still queued for us to read. */
+  bool go_sent = send(chan[0], "G", 1, MSG_NOSIGNAL) == 1;
+  int go_errno = errno;
   do
     n = read(chan[0], status, sizeof status - 1);
   while (n < 0 && errno == EINTR);
   status[n > 0 ? n : 0] = '\0';
+  if (!go_sent && n <= 0) {
+    uj_err_set(err, go_errno, "start jail init");
+    goto kill_init;
+  }
   m->view.limits.lxcfs = strcmp(status, "OKL") == 0; /* the init bound LXCFS's files */
   if (strcmp(status, "OK") != 0 && !m->view.limits.lxcfs) {
     uj_err_set(err, 0, "%s", status[0] ? status : "jail init died during setup");
