@@ -2,7 +2,10 @@
  * minutes on a directory that does not answer (the sss client alone waits
  * up to 300 s), and interrupting it from a signal handler would leave
  * glibc's and the module's locks and sockets in an unknown state. A child
- * is killed whole; the parent reads its answer from a pipe.
+ * is killed whole; the parent reads its answer from a pipe. Not a thread:
+ * measured 0.1 ms faster per login, but the NSS modules it loads and its
+ * malloc arena would stay in this process, and every jail's monitor is a
+ * fork of it (+60 KiB of private memory per idle jail).
  *
  * Why getgrouplist and not the named groups' member lists: getgrouplist is
  * the same single "initgroups" request for the user that sshd and su make
