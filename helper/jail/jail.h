@@ -108,22 +108,23 @@ int uj_loopback_up(struct uj_err *err);
  * with the setup error (in which case nothing is left behind).
  * session_pid (0: none) is the process whose login asks for this jail: it
  * is moved into the user's cgroup right after the init (see monitor.c). */
-/* `meanwhile` (may be NULL) runs in the caller once the monitor is forked
+/* How the caller starts a monitor (opts may be NULL: none of this).
+ * `meanwhile` (may be NULL) runs in the caller once the monitor is forked
  * off, while the jail is being set up: work the caller needs anyway, that
- * must not be inherited by the monitor (the seccomp filter: libseccomp). */
-struct uj_meanwhile {
-  void (*fn)(void *arg);
+ * must not be inherited by the monitor (the seccomp filter: libseccomp).
+ * `caller_exits`: the caller exits as soon as it has answered
+ * (session-open), so the monitor may be its child until then and is
+ * re-parented to the host's init when it exits, like a daemon's second fork
+ * would make it, one fork sooner. Otherwise (`userjail run`, which lives on
+ * as the session process in the jail) the monitor is forked twice and is
+ * never the caller's child. */
+struct uj_start_opts {
+  void (*meanwhile)(void *arg);
   void *arg;
-  /* The caller exits as soon as it has answered (session-open): the
-   * monitor may be its child until then, and is re-parented to the host's
-   * init when it exits, like a daemon's second fork would make it, one
-   * fork sooner. Otherwise (`userjail run`, which lives on as the session
-   * process in the jail) the monitor is forked twice and is never the
-   * caller's child. */
   bool caller_exits;
 };
 int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
-                     const struct uj_meanwhile *meanwhile, struct uj_err *err);
+                     const struct uj_start_opts *opts, struct uj_err *err);
 
 /* remains.c — clear what a jail whose monitor died left: its socket file,
  * every process in the user's cgroup (killed), the cgroup. The caller holds
@@ -138,10 +139,10 @@ int uj_jail_remains_clear(uid_t uid, const char *cgroup_root, struct uj_err *err
  * connection is open and `session_pid` lives. On success `msg` and `fds`
  * hold the uj_join_msg and [session, pidfd, cgroup procs...], and
  * *created (may be NULL) says whether this call started the jail; only
- * then has `meanwhile` run (uj_monitor_start). */
+ * then has opts->meanwhile run (uj_monitor_start). */
 int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid, struct uj_join_msg *msg,
                  struct uj_limits_msg *limits, int *fds, size_t *nfds, bool *created,
-                 const struct uj_meanwhile *meanwhile, struct uj_err *err);
+                 const struct uj_start_opts *opts, struct uj_err *err);
 
 /* limits.c — the limits message of a jail about to be created from spec,
  * with the CPUs to pin it to (ceil(cpu) of the caller's CPUs, from

@@ -10,7 +10,7 @@
 
 int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
                  struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds, size_t *nfds,
-                 bool *created, const struct uj_meanwhile *meanwhile, struct uj_err *err)
+                 bool *created, const struct uj_start_opts *opts, struct uj_err *err)
 {
   int lock = uj_rundir_lock(spec->uid, false, err);
   int c;
@@ -28,7 +28,7 @@ int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
      * a dead one left (socket file, processes in the cgroup) goes first. */
     if (uj_jail_remains_clear(spec->uid, spec->cgroup_root, err) < 0)
       goto out;
-    if (uj_monitor_start(spec, session_pid, meanwhile, err) < 0) {
+    if (uj_monitor_start(spec, session_pid, opts, err) < 0) {
       /* Nothing of a failed jail remains; the lock file goes too. */
       uj_rundir_unlock(lock, spec->uid, true);
       return uj_err_prefix(err, "create jail for %s", spec->user);

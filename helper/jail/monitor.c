@@ -613,8 +613,9 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
 }
 
 int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
-                     const struct uj_meanwhile *meanwhile, struct uj_err *err)
+                     const struct uj_start_opts *opts, struct uj_err *err)
 {
+  bool caller_exits = opts && opts->caller_exits;
   int rp[2];
   pid_t mid;
   int status;
@@ -624,7 +625,7 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
     return uj_err_set(err, errno, "pipe");
   /* The monitor outlives the helper and ends up re-parented to the host's
    * init (or subreaper): forked twice, or once when the caller exits right
-   * after answering (uj_meanwhile.caller_exits). */
+   * after answering (uj_start_opts.caller_exits). */
   mid = fork();
   if (mid < 0) {
     close(rp[0]);
@@ -642,17 +643,17 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
      * the report pipe becomes fd 3 and everything above is closed. */
     if (uj_child_fds(rp[1], true) < 0)
       _exit(1);
-    if (!(meanwhile && meanwhile->caller_exits) && fork() != 0)
+    if (!caller_exits && fork() != 0)
       _exit(0);
     monitor_main(spec, 3, session_pid);
   }
   close(rp[1]);
   /* The init builds the jail's root meanwhile (~2 ms). */
-  if (meanwhile)
-    meanwhile->fn(meanwhile->arg);
+  if (opts && opts->meanwhile)
+    opts->meanwhile(opts->arg);
   /* The intermediate process, not the monitor (which is ours until we
    * exit when caller_exits: never waited for). */
-  if (!(meanwhile && meanwhile->caller_exits))
+  if (!caller_exits)
     waitpid(mid, &status, 0);
   read_all(rp[0], msg, sizeof msg);
   close(rp[0]);

@@ -100,8 +100,10 @@ void uj_quick_grant_free(struct monitor *m);
  * quick way; if not, *why says why (for debugging: the module runs the
  * helper either way). */
 bool uj_quick_allowed(struct monitor *m, int c, char *why, size_t len);
-/* The filter and on_error of the grant, to send with the join. */
-void uj_quick_fill(const struct monitor *m, struct uj_filter_msg *f, uint32_t *on_error_allow);
+/* The grant's seccomp filter and on_error, to send with the join (a grant
+ * is held: uj_quick_allowed said so). */
+void uj_quick_filter(const struct monitor *m, struct uj_filter_msg *f);
+uint32_t uj_quick_on_error_allow(const struct monitor *m);
 
 /* monitor_leavers.c */
 /* Keep pidfd (consumed) of a session process that logged out. */

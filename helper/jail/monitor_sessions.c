@@ -61,6 +61,17 @@ struct quick_extra {
   size_t n_restore;
 };
 
+/* The grant's filter (quick.c) as a uj_filter_msg, on the heap: 4 KiB. */
+static int send_filter(const struct monitor *m, int c, struct uj_err *err)
+{
+  cleanup_free struct uj_filter_msg *f = malloc(sizeof *f);
+
+  if (!f)
+    return uj_err_set(err, ENOMEM, "seccomp filter");
+  uj_quick_filter(m, f);
+  return uj_send_fds(c, f, sizeof *f, NULL, 0, err);
+}
+
 /* moved: the session process is in the user's cgroup already (moved with
  * the init, monitor.c): no cgroup fds, so it does not move again. */
 static int send_join(struct monitor *m, int c, bool moved, const struct quick_extra *q)
@@ -79,24 +90,15 @@ static int send_join(struct monitor *m, int c, bool moved, const struct quick_ex
   for (size_t i = 0; i < msg.n_cgroup; i++)
     fds[n++] = m->cg.join_fds[i];
   if (q) {
-    struct uj_filter_msg *f = malloc(sizeof *f);
-    if (!f)
-      return -1;
-    uj_quick_fill(m, f, &msg.on_error_allow);
+    msg.on_error_allow = uj_quick_on_error_allow(m);
     msg.n_restore = (uint32_t) q->n_restore;
     for (size_t i = 0; i < q->n_restore; i++)
       fds[n++] = q->restore[i];
-    /* with the jail's limits as the trailer, then the filter */
-    int rc = uj_send_join(c, &msg, &m->view.limits, fds, n, &err) < 0 ||
-                     uj_send_fds(c, f, sizeof *f, NULL, 0, &err) < 0
-                 ? -1 : 0;
-    free(f);
-    if (rc < 0)
-      syslog(LOG_WARNING, "userjail: %s: send session: %s", m->spec->user, err.msg);
-    return rc;
   }
-  /* with the jail's limits (notice, CPU pinning) as the trailer */
-  if (uj_send_join(c, &msg, &m->view.limits, fds, n, &err) < 0) {
+  /* with the jail's limits (notice, CPU pinning) as the trailer; a quick
+   * login then gets the seccomp filter the helper would have sent */
+  if (uj_send_join(c, &msg, &m->view.limits, fds, n, &err) < 0 ||
+      (q && send_filter(m, c, &err) < 0)) {
     syslog(LOG_WARNING, "userjail: %s: send session: %s", m->spec->user, err.msg);
     return -1;
   }

@@ -24,13 +24,9 @@
  * Everything else a login gets is the same as through the helper: the
  * monitor's session checks (session limit, process limit, ending), its
  * cgroup and namespace fds, the filter. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/proto.h"
 #include "jail/monitor.h"
@@ -54,18 +50,13 @@ void uj_quick_grant_free(struct monitor *m)
   m->grant = NULL;
 }
 
-static bool read_all(int c, void *buf, size_t len)
+/* Exactly len bytes from the connection (uj_recv_fds: no descriptor is
+ * accepted with them). */
+static bool recv_exact(int c, void *buf, size_t len)
 {
-  size_t got = 0;
-  while (got < len) {
-    ssize_t r = read(c, (char *) buf + got, len - got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return false;
-    got += (size_t) r;
-  }
-  return true;
+  struct uj_err err;
+  size_t nfds;
+  return uj_recv_fds(c, buf, len, NULL, 0, &nfds, &err) == 0;
 }
 
 void uj_quick_grant_take(struct monitor *m, int c)
@@ -73,7 +64,7 @@ void uj_quick_grant_take(struct monitor *m, int c)
   struct uj_grant_msg *g = calloc(1, sizeof *g);
   struct uj_quick_grant *q = NULL;
 
-  if (!g || !read_all(c, g, sizeof *g) || g->magic != UJ_QUICK_MAGIC ||
+  if (!g || !recv_exact(c, g, sizeof *g) || g->magic != UJ_QUICK_MAGIC ||
       g->filter.magic != UJ_FILTER_MAGIC || g->filter.n > UJ_MAX_FILTER ||
       !memchr(g->config, '\0', sizeof g->config) || g->ttl_s == 0 ||
       g->ttl_s > UJ_QUICK_JOIN_MAX_S)
@@ -94,40 +85,22 @@ out:
   free(g);
 }
 
-/* The hash of the config file's text, with the checks the helper's reader
- * makes (config/load.c): a file it would refuse never matches. Read in
- * pieces: the monitor keeps no 1 MiB buffer around. */
+/* The hash of the config file's text as the helper's reader takes it
+ * (config/load.c: the same checks; a file it would refuse never matches).
+ * Its 1 MiB buffer is virtual: only the file's pages are touched, and the
+ * idle monitor trims its heap (monitor.c). */
 static bool config_hash_now(const char *path, uint64_t *hash)
 {
-  char buf[4096];
-  struct stat st;
-  uint64_t h = uj_text_hash("", 0);
-  off_t total = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  bool ok = false;
+  struct uj_diags diags = { 0 };
+  struct uj_err err;
+  char *text = NULL;
+  size_t len;
+  bool ok = uj_config_read(path, &text, &len, &diags, &err) == 0;
 
-  if (fd < 0)
-    return false;
-  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-      (st.st_mode & (S_IWGRP | S_IWOTH)))
-    goto out;
-  for (;;) {
-    ssize_t r = read(fd, buf, sizeof buf);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      goto out;
-    if (r == 0)
-      break;
-    total += r;
-    if (total > 1024 * 1024 || memchr(buf, '\0', (size_t) r))
-      goto out;
-    h = uj_text_hash_more(h, buf, (size_t) r);
-  }
-  *hash = h;
-  ok = true;
-out:
-  close(fd);
+  if (ok)
+    *hash = uj_text_hash(text, len);
+  free(text);
+  uj_diags_free(&diags);
   return ok;
 }
 
@@ -137,7 +110,7 @@ bool uj_quick_allowed(struct monitor *m, int c, char *why, size_t len)
   const char *path;
   uint64_t h;
 
-  if (!read_all(c, &req, sizeof req) || req.magic != UJ_QUICK_MAGIC ||
+  if (!recv_exact(c, &req, sizeof req) || req.magic != UJ_QUICK_MAGIC ||
       !memchr(req.config, '\0', sizeof req.config)) {
     snprintf(why, len, "malformed request");
     return false;
@@ -162,11 +135,15 @@ bool uj_quick_allowed(struct monitor *m, int c, char *why, size_t len)
   return true;
 }
 
-void uj_quick_fill(const struct monitor *m, struct uj_filter_msg *f, uint32_t *on_error_allow)
+void uj_quick_filter(const struct monitor *m, struct uj_filter_msg *f)
 {
   memset(f, 0, sizeof *f);
   f->magic = UJ_FILTER_MAGIC;
   f->n = m->grant->n_insns;
   memcpy(f->insns, m->grant->insns, f->n * sizeof f->insns[0]);
-  *on_error_allow = m->grant->on_error_allow;
+}
+
+uint32_t uj_quick_on_error_allow(const struct monitor *m)
+{
+  return m->grant->on_error_allow;
 }

@@ -162,8 +162,9 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bo
     n = 0;
   }
   struct filter_job job = { .s = r.s };
-  const struct uj_meanwhile mw = { .fn = filter_build, .arg = &job, .caller_exits = caller_exits };
-  if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, created, &mw,
+  const struct uj_start_opts opts = { .meanwhile = filter_build, .arg = &job,
+                                      .caller_exits = caller_exits };
+  if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, created, &opts,
                               &err) == 0) {
     /* libseccomp is dlopen()ed by this process only once a new jail's
      * monitor has been forked off: while its init builds the root, or
@@ -172,9 +173,8 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bo
     if (!job.done)
       filter_build(&job);
     struct uj_filter_msg *f = steal_pointer(&job.f);
-    if (job.rc < 0)
-      err = job.err;
     if (job.rc < 0) {
+      err = job.err;
       free(f);
       for (size_t i = 0; i < *nfds; i++)
         close(fds[i]);

@@ -41,7 +41,7 @@ void uj_resolved_free(struct uj_resolved *r);
  * jail failure. */
 /* *created (may be NULL): with JAILED, whether this request started the
  * jail (for the login latency in `metrics`). */
-/* caller_exits: see uj_meanwhile (jail.h). */
+/* caller_exits: see uj_start_opts (jail.h). */
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bool caller_exits,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
                      size_t *nfds, struct uj_filter_msg **filter, bool *created);

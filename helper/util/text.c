@@ -305,18 +305,15 @@ bool uj_mountinfo_autofs_near(const char *mountinfo, const char *path)
 
 /* FNV-1a, 64 bits: a fingerprint to tell "same config text" apart from
  * "changed", not a defence against a forger (the config is root's). */
-uint64_t uj_text_hash_more(uint64_t h, const char *s, size_t len)
+uint64_t uj_text_hash(const char *s, size_t len)
 {
+  uint64_t h = 0xcbf29ce484222325ull;
+
   for (size_t i = 0; i < len; i++) {
     h ^= (unsigned char) s[i];
     h *= 0x100000001b3ull;
   }
   return h;
-}
-
-uint64_t uj_text_hash(const char *s, size_t len)
-{
-  return uj_text_hash_more(0xcbf29ce484222325ull, s, len);
 }
 
 int uj_size_suggest(const char *s, char *out, size_t len)

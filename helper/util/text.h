@@ -54,8 +54,6 @@ const char *uj_near_miss(const char *word, const char *const *candidates, size_t
 /* 64-bit FNV-1a of len bytes: tells config texts apart (config hash of a
  * jail, last-good file names). */
 uint64_t uj_text_hash(const char *s, size_t len);
-/* The same over text in pieces: h = uj_text_hash("", 0), then each piece. */
-uint64_t uj_text_hash_more(uint64_t h, const char *s, size_t len);
 
 /* One line of /etc/environment or /etc/default/locale, read the way pam_env
  * reads them: KEY=VALUE, an optional leading "export ", the value optionally
