@@ -23,14 +23,16 @@ CFLAGS   ?= -O2 -g
 # "cgroup/cgroup.h" (helper/), "pam_module/client.h".
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter $(HARDEN) $(PKG_CFLAGS) -I. -Ihelper \
             -DUJ_HELPER_PATH='"$(SBINDIR)/userjail"' -DUJ_REAPER_PATH='"$(LIBEXECDIR)/userjail-reaper"' \
+            -DUJ_MONITOR_PATH='"$(LIBEXECDIR)/userjail-monitor"' \
             -D_GNU_SOURCE
 LDHARDEN  = -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 
 B = build
 COMMON_SRC = $(wildcard common/*.c)
 # helper/ has one folder per concern (README "Where things are").
-# helper/reaper/ is its own freestanding program (userjail-reaper), not part of the helper.
-HELPER_SRC = $(sort $(shell find helper -name '*.c' -not -path 'helper/reaper/*'))
+# helper/reaper/ is its own freestanding program (userjail-reaper), not part of the helper;
+# helper/monitor/ is the main of userjail-monitor (linked from the helper's objects).
+HELPER_SRC = $(sort $(shell find helper -name '*.c' -not -path 'helper/reaper/*' -not -path 'helper/monitor/*'))
 HELPER_HDR = $(shell find helper -name '*.h')
 MODULE_SRC = $(wildcard pam_module/*.c)
 HELPER_LIB_SRC = $(filter-out helper/main.c,$(HELPER_SRC))
@@ -48,7 +50,7 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all install uninstall check check-unit check-fuzz fuzz check-integration check-vm check-vm-cgroup2 check-vm-systemd check-vm-fleet bench demo clean
 
-all: $(B)/pam_userjail.so $(B)/userjail $(B)/userjail-reaper
+all: $(B)/pam_userjail.so $(B)/userjail $(B)/userjail-reaper $(B)/userjail-monitor
 
 # The module has the helper's installed path built in: rebuild it when
 # SBINDIR changes (`make` then `make install PREFIX=/usr`).
@@ -86,7 +88,7 @@ $(B)/pic/%.o: %.c $(wildcard common/*.h pam_module/*.h)
 
 $(B)/pie/%.o: %.c $(wildcard common/*.h) $(HELPER_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIE -c $< -o $@
+	$(CC) $(CFLAGS) -fPIE -ffunction-sections -fdata-sections -c $< -o $@
 
 # The module exports only pam_sm_open_session/pam_sm_close_session (module.map).
 $(B)/pam_userjail.so: $(MODULE_OBJ) $(COMMON_OBJ_PIC) pam_module/module.map
@@ -95,6 +97,22 @@ $(B)/pam_userjail.so: $(MODULE_OBJ) $(COMMON_OBJ_PIC) pam_module/module.map
 
 $(B)/userjail: $(HELPER_OBJ) $(COMMON_OBJ)
 	$(CC) -pie $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+
+# What a jail's monitor execs once the jail runs (helper/jail/monitor_handoff.c):
+# the helper's objects, of which the linker keeps only what the monitor's loop
+# reaches (every object is built with -ffunction-sections), and no library
+# but libc: an idle jail's memory is the benchmark's (a call into libconfig
+# or libcap from the monitor's code is a link error here, on purpose). The state it takes over has this build's layout: the handoff
+# id (a hash of the sources) is in both programs, and a monitor execs only a
+# userjail-monitor with its own.
+$(B)/userjail-monitor: $(B)/pie/helper/monitor/main.o $(HELPER_LIB_OBJ) $(COMMON_OBJ)
+	$(CC) -pie $(LDHARDEN) -Wl,--gc-sections -o $@ $^
+
+$(B)/handoff-id: $(HELPER_SRC) $(HELPER_HDR) $(COMMON_SRC) $(wildcard common/*.h) helper/monitor/main.c
+	@mkdir -p $(B)
+	@cat $^ | sha256sum | cut -c1-16 | cmp -s - $@ || (cat $^ | sha256sum | cut -c1-16 > $@)
+$(B)/pie/helper/jail/monitor_handoff.o: $(B)/handoff-id
+$(B)/pie/helper/jail/monitor_handoff.o: CFLAGS += -DUJ_HANDOFF_ID='"$(shell cat $(B)/handoff-id 2>/dev/null)"'
 
 $(B)/tests/%: tests/unit/%.c $(HELPER_LIB_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -108,6 +126,7 @@ install: all
 	install -m 0755 $(B)/userjail $(DESTDIR)$(SBINDIR)/userjail
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(B)/userjail-reaper $(DESTDIR)$(LIBEXECDIR)/userjail-reaper
+	install -m 0755 $(B)/userjail-monitor $(DESTDIR)$(LIBEXECDIR)/userjail-monitor
 	@# never overwrite an admin's configuration
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/userjail.conf ]; then \
 	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/userjail.conf"; \
@@ -122,7 +141,7 @@ install: all
 # The configuration is the admin's: uninstall leaves it (remove it by hand).
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_userjail.so $(DESTDIR)$(SBINDIR)/userjail \
-	  $(DESTDIR)$(LIBEXECDIR)/userjail-reaper \
+	  $(DESTDIR)$(LIBEXECDIR)/userjail-reaper $(DESTDIR)$(LIBEXECDIR)/userjail-monitor \
 	  $(DESTDIR)$(MANDIR)/man5/userjail.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_userjail.8 \
 	  $(DESTDIR)$(MANDIR)/man8/userjail.8 $(DESTDIR)$(UNITDIR)/userjail.slice \
 	  $(DESTDIR)$(UNITDIR)/userjail.service $(DESTDIR)$(BASHCOMPDIR)/userjail

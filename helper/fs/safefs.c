@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -251,4 +252,34 @@ int uj_write_str(const char *path, const char *s, struct uj_err *err)
   if (write(fd, s, len) != (ssize_t) len)
     return uj_err_set(err, errno, "write '%s' to %s", s, path);
   return 0;
+}
+
+int uj_open_own_program(const char *name, const char *installed, int flags)
+{
+  char self[PATH_MAX], path[PATH_MAX + 64];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  const char *where[2] = { NULL, installed };
+
+  if (n > 0) {
+    char *slash;
+    self[n] = '\0';
+    if ((slash = strrchr(self, '/'))) {
+      *slash = '\0';
+      snprintf(path, sizeof path, "%s/%s", self, name);
+      where[0] = path;
+    }
+  }
+  for (size_t i = 0; i < 2; i++) {
+    struct stat st;
+    if (!where[i])
+      continue;
+    int fd = open(where[i], flags | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+      continue;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+        !(st.st_mode & (S_IWGRP | S_IWOTH)) && (st.st_mode & S_IXUSR))
+      return fd;
+    close(fd);
+  }
+  return -1;
 }

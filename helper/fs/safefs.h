@@ -42,4 +42,11 @@ int uj_read_small(const char *path, char *buf, size_t len, struct uj_err *err);
 /* Write a string to an existing file (for /proc and cgroup knobs). */
 int uj_write_str(const char *path, const char *s, struct uj_err *err);
 
+/* One of our own programs (userjail-reaper, userjail-monitor): `name` next
+ * to the running executable (a build tree), else `installed` (where `make
+ * install` puts it). It must be a root-owned regular file, executable, that
+ * only root can change: root executes it. `flags`: O_PATH or O_RDONLY
+ * (O_CLOEXEC and O_NOFOLLOW are added). Returns an fd, or -1: none. */
+int uj_open_own_program(const char *name, const char *installed, int flags);
+
 #endif

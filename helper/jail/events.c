@@ -60,6 +60,8 @@ struct source {
 
 #define PERIODIC_S 5
 
+static const char *const keys[K_N] = { [K_OOM] = "oom_kill ", [K_PIDS] = "max " };
+
 #define RECHECK_MS 50
 #define RECHECKS 20
 
@@ -146,8 +148,8 @@ int uj_events_open(const struct uj_cgroup *cg, const char *user,
     return uj_err_set(err, ENOMEM, "events");
   for (int k = 0; k < K_N; k++)
     ev->src[k].fd = ev->src[k].counter_fd = -1;
-  ev->src[K_OOM].key = "oom_kill ";
-  ev->src[K_PIDS].key = "max ";
+  for (int k = 0; k < K_N; k++)
+    ev->src[k].key = keys[k];
   snprintf(ev->user, sizeof ev->user, "%s", user);
   ev->limits = *limits;
   if (cg->n == 0) {
@@ -191,6 +193,24 @@ int uj_events_open(const struct uj_cgroup *cg, const char *user,
   }
   *out = ev;
   return 0;
+}
+
+const void *uj_events_bytes(const struct uj_events *ev, size_t *len)
+{
+  *len = sizeof *ev;
+  return ev;
+}
+
+struct uj_events *uj_events_from_bytes(const void *buf, size_t len)
+{
+  struct uj_events *ev;
+
+  if (len != sizeof *ev || !(ev = malloc(sizeof *ev)))
+    return NULL;
+  memcpy(ev, buf, sizeof *ev);
+  for (int k = 0; k < K_N; k++)
+    ev->src[k].key = keys[k]; /* the old image's string addresses mean nothing here */
+  return ev;
 }
 
 size_t uj_events_pollfds(struct uj_events *ev, struct pollfd *p)

@@ -32,4 +32,10 @@ int uj_events_timeout_ms(struct uj_events *ev);
 /* After poll: read what fired, log it and tell the user's terminals. */
 void uj_events_handle(struct uj_events *ev, const struct pollfd *p, size_t n);
 
+/* The state as one block of bytes and back, for the monitor's handoff to
+ * userjail-monitor (monitor_handoff.c): the same build on both sides, so
+ * the layout is shared; only pointers are re-made. *len gets the size. */
+const void *uj_events_bytes(const struct uj_events *ev, size_t *len);
+struct uj_events *uj_events_from_bytes(const void *buf, size_t len);
+
 #endif

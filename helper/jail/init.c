@@ -20,6 +20,7 @@
 
 #include "common/child.h"
 #include "common/cleanup.h"
+#include "fs/safefs.h"
 #include "jail/jail.h"
 
 /* The init keeps uid 0 (so a jailed user cannot signal or ptrace it) but no
@@ -96,39 +97,11 @@ static void reap_until_orphaned(int lifeline)
   }
 }
 
-/* The reaper PID 1 becomes (helper/reaper/reaper.c): next to the helper
- * (a build tree), else where `make install` puts it. Opened on the host,
- * before pivot_root, by root: it must be a root-owned regular file that
- * only root can change. -1: none (PID 1 then stays this process). */
+/* The reaper PID 1 becomes (helper/reaper/reaper.c), opened on the host
+ * before pivot_root. -1: none (PID 1 then stays this process). */
 static int open_reaper(void)
 {
-  static const char *const where[] = { NULL, UJ_REAPER_PATH };
-  char self[PATH_MAX], path[PATH_MAX + 32];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-
-  for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
-    struct stat st;
-    const char *p = where[i];
-    if (!p) {
-      char *slash;
-      if (n <= 0)
-        continue;
-      self[n] = '\0';
-      if (!(slash = strrchr(self, '/')))
-        continue;
-      *slash = '\0';
-      snprintf(path, sizeof path, "%s/userjail-reaper", self);
-      p = path;
-    }
-    int fd = open(p, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-      continue;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
-        !(st.st_mode & (S_IWGRP | S_IWOTH)) && (st.st_mode & S_IXUSR))
-      return fd;
-    close(fd);
-  }
-  return -1;
+  return uj_open_own_program("userjail-reaper", UJ_REAPER_PATH, O_PATH);
 }
 
 /* PID 1 for the rest of the jail's life: the reaper if there is one (a few

@@ -106,7 +106,7 @@ static int listen_socket(uid_t uid, struct uj_err *err)
 }
 
 static void trim_memory(void);
-static void trim_text(void);
+static void trim_text(bool rescan);
 
 /* cgroup v1 with LXCFS: the init also goes into a cpuset of its CPUs, so
  * LXCFS shows that many in /proc/cpuinfo and /proc/stat (cgroup/cpuset.c
@@ -385,8 +385,7 @@ static int poll_timeout(const struct monitor *m, int64_t now)
   return (int) t;
 }
 
-static void serve(struct monitor *m) __attribute__((noreturn));
-static void serve(struct monitor *m)
+void uj_monitor_serve(struct monitor *m)
 {
   for (;;) {
     struct pollfd *p;
@@ -465,9 +464,16 @@ static void serve(struct monitor *m)
     if (k > 0)
       m->trim_at = uj_monitor_now_ms() + UJ_MONITOR_TRIM_MS;
     else if (m->trim_at && uj_monitor_now_ms() >= m->trim_at) {
+      /* idle: become userjail-monitor (returns when that cannot be) */
+      if (!m->handed_off)
+        uj_monitor_handoff(m);
       trim_memory();
-      trim_text();
+      trim_text(true);
       m->trim_at = 0;
+    } else if (!m->trim_at) {
+      /* a timer while idle (v1's periodic limit check): give back what it
+       * faulted in */
+      trim_text(false);
     }
   }
 }
@@ -534,32 +540,50 @@ static void trim_memory(void)
  * page cache on their next use (a minor fault), and those the idle loop
  * never touches stop being counted against the jail. A mapping with private
  * pages (a relocated GOT made read-only by RELRO) is never touched: dropping
- * them would bring back the unrelocated file contents. */
-static void trim_text(void)
+ * them would bring back the unrelocated file contents.
+ *
+ * `rescan`: find those mappings in /proc/self/smaps (after a login, when
+ * the mappings may have changed); otherwise drop the ones found last time.
+ * That is what a v1 jail's periodic check (events.c, every few seconds)
+ * does: each wakeup faults libc's and our text back in 64 KiB windows
+ * (the kernel's fault-around), and reading smaps each time would cost more
+ * than it gives back. */
+#define TRIM_RANGES 32
+static struct { uintptr_t lo, hi; } trim_ranges[TRIM_RANGES];
+static size_t n_trim_ranges;
+
+static void trim_text(bool rescan)
 {
   char line[512];
-  FILE *f = fopen("/proc/self/smaps", "re");
+  FILE *f;
   uintptr_t lo = 0, hi = 0;
   unsigned long inode = 0;
   char perms[8] = "";
 
-  while (f && fgets(line, sizeof line, f)) {
-    uintptr_t a, b;
-    unsigned long kb, ino;
-    char pm[8];
-    /* a mapping's first line; the others start with a key ("Anonymous:",
-     * whose "A" a partial match would take for an address) */
-    if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s %*s %*s %lu", &a, &b, pm, &ino) == 4) {
-      lo = a, hi = b, inode = ino;
-      memcpy(perms, pm, sizeof perms);
-      continue;
+  if (rescan && (f = fopen("/proc/self/smaps", "re"))) {
+    n_trim_ranges = 0;
+    while (fgets(line, sizeof line, f)) {
+      uintptr_t a, b;
+      unsigned long kb, ino;
+      char pm[8];
+      /* a mapping's first line; the others start with a key ("Anonymous:",
+       * whose "A" a partial match would take for an address) */
+      if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s %*s %*s %lu", &a, &b, pm, &ino) == 4) {
+        lo = a, hi = b, inode = ino;
+        memcpy(perms, pm, sizeof perms);
+        continue;
+      }
+      if (sscanf(line, "Anonymous: %lu kB", &kb) == 1 && kb == 0 && inode != 0 &&
+          perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p' && hi > lo &&
+          n_trim_ranges < TRIM_RANGES) {
+        trim_ranges[n_trim_ranges].lo = lo;
+        trim_ranges[n_trim_ranges++].hi = hi;
+      }
     }
-    if (sscanf(line, "Anonymous: %lu kB", &kb) == 1 && kb == 0 && inode != 0 &&
-        perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p' && hi > lo)
-      madvise((void *) lo, hi - lo, MADV_DONTNEED);
-  }
-  if (f)
     fclose(f);
+  }
+  for (size_t i = 0; i < n_trim_ranges; i++)
+    madvise((void *) trim_ranges[i].lo, trim_ranges[i].hi - trim_ranges[i].lo, MADV_DONTNEED);
 }
 
 static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t session_pid)
@@ -609,7 +633,7 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
    * may a creator that died or failed keep it alive: a bounded wait. */
   m.first_session_deadline = uj_monitor_now_ms() + UJ_TIMEOUT_FIRST_SESSION_MS;
   m.trim_at = uj_monitor_now_ms() + UJ_MONITOR_TRIM_MS;
-  serve(&m);
+  uj_monitor_serve(&m);
 }
 
 int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,

@@ -76,6 +76,9 @@ struct monitor {
   /* When to give back memory (monitor.c, trim_text): a second after the
    * last activity (CLOCK_MONOTONIC ms); 0 = done. */
   int64_t trim_at;
+  /* This process is userjail-monitor (monitor_handoff.c), or tried to
+   * become it and stays as it is. */
+  bool handed_off;
 };
 
 #define UJ_MONITOR_TRIM_MS 1000
@@ -104,6 +107,10 @@ bool uj_quick_allowed(struct monitor *m, int c, char *why, size_t len);
  * is held: uj_quick_allowed said so). */
 void uj_quick_filter(const struct monitor *m, struct uj_filter_msg *f);
 uint32_t uj_quick_on_error_allow(const struct monitor *m);
+/* The grant as bytes (malloc'd; NULL with *len 0 when none) and back, for
+ * the handoff (monitor_handoff.c). A malformed block is dropped: no grant. */
+void *uj_quick_grant_bytes(const struct monitor *m, size_t *len);
+void uj_quick_grant_from_bytes(struct monitor *m, const void *buf, size_t len);
 
 /* monitor_leavers.c */
 /* Keep pidfd (consumed) of a session process that logged out. */
@@ -115,6 +122,20 @@ void uj_monitor_leaver_reap(struct monitor *m, const struct pollfd *p);
 /* Before the cgroup is emptied: wait (when `wait`) up to
  * UJ_TIMEOUT_LEAVE_MS for them to exit, move the rest out of the cgroup. */
 void uj_monitor_leavers_release(struct monitor *m, bool wait);
+
+/* monitor.c: the loop, until the jail ends. */
+void uj_monitor_serve(struct monitor *m) __attribute__((noreturn));
+
+/* monitor_handoff.c: once idle, the monitor execs userjail-monitor with
+ * its state (see there). Returns only when that did not happen, with
+ * everything as before. */
+void uj_monitor_handoff(struct monitor *m);
+/* In userjail-monitor: rebuild the monitor from the state in fd (spec and
+ * s are filled as far as a running monitor reads them). */
+int uj_monitor_resume(int fd, struct monitor *m, struct uj_jail_spec *spec,
+                      struct uj_settings *s, struct uj_err *err);
+/* The argument userjail-monitor is started with, before the state's fd. */
+#define UJ_HANDOFF_ARG "--handoff"
 
 /* monitor.c: end the jail. `stopper` is the connection of `userjail stop`
  * (-1 otherwise); it gets the error, if any, and is closed when everything

@@ -85,6 +85,46 @@ out:
   free(g);
 }
 
+/* Flat: the grant, its filter, then its config path with the NUL. */
+void *uj_quick_grant_bytes(const struct monitor *m, size_t *len)
+{
+  const struct uj_quick_grant *q = m->grant;
+  size_t head, plen;
+  char *buf;
+
+  *len = 0;
+  if (!q)
+    return NULL;
+  head = sizeof *q + q->n_insns * sizeof q->insns[0];
+  plen = strlen(q->config) + 1;
+  if (!(buf = malloc(head + plen)))
+    return NULL;
+  memcpy(buf, q, head);
+  memcpy(buf + head, q->config, plen);
+  *len = head + plen;
+  return buf;
+}
+
+void uj_quick_grant_from_bytes(struct monitor *m, const void *buf, size_t len)
+{
+  const struct uj_quick_grant *in = buf;
+  struct uj_quick_grant *q;
+  size_t head;
+
+  if (len < sizeof *in || in->n_insns > UJ_MAX_FILTER)
+    return;
+  head = sizeof *in + in->n_insns * sizeof in->insns[0];
+  if (len <= head || ((const char *) buf)[len - 1] != '\0' || !(q = malloc(head)))
+    return;
+  memcpy(q, buf, head);
+  if (!(q->config = strdup((const char *) buf + head))) {
+    free(q);
+    return;
+  }
+  uj_quick_grant_free(m);
+  m->grant = q;
+}
+
 /* The hash of the config file's text as the helper's reader takes it
  * (config/load.c: the same checks; a file it would refuse never matches).
  * Its 1 MiB buffer is virtual: only the file's pages are touched, and the
