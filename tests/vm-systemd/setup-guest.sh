@@ -19,6 +19,8 @@ install -m 0755 "$USERJAIL" "$R/usr/local/sbin/userjail"
 # the jail's PID 1 once its root is built (found next to the helper)
 [ -x "$(dirname "$USERJAIL")/userjail-reaper" ] &&
   install -m 0755 "$(dirname "$USERJAIL")/userjail-reaper" "$R/usr/local/sbin/userjail-reaper"
+[ -x "$(dirname "$USERJAIL")/userjail-monitor" ] &&
+  install -m 0755 "$(dirname "$USERJAIL")/userjail-monitor" "$R/usr/local/sbin/userjail-monitor"
 install -m 0644 "$MODULE" "$R/$PAMDIR/pam_userjail.so"
 install -m 0644 "$SRC/conf/userjail.slice" "$SRC/conf/userjail.service" "$R/etc/systemd/system/"
 install -o 0 -g 0 -m 0644 "$HERE/userjail.conf" "$R/etc/security/userjail.conf"

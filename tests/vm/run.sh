@@ -110,6 +110,8 @@ if [ "$SMOKE_ONLY" != 1 ]; then
   # the jail's PID 1 once its root is built: next to the helper, as installed
   [ -x "$(dirname "$USERJAIL")/userjail-reaper" ] &&
     install -m 0755 "$(dirname "$USERJAIL")/userjail-reaper" "$R/usr/sbin/userjail-reaper"
+  [ -x "$(dirname "$USERJAIL")/userjail-monitor" ] &&
+    install -m 0755 "$(dirname "$USERJAIL")/userjail-monitor" "$R/usr/sbin/userjail-monitor"
   # dlopen()ed (not in ldd's list) to build each session's seccomp filter
   # awk reads to the end (no early exit): under pipefail a SIGPIPE'd ldconfig
   # would fail this assignment and end the script with status 141
