@@ -130,6 +130,8 @@ void uj_monitor_serve(struct monitor *m) __attribute__((noreturn));
  * its state (see there). Returns only when that did not happen, with
  * everything as before. */
 void uj_monitor_handoff(struct monitor *m);
+/* The state as a sealed memfd, read from its start (what the handoff passes). */
+int uj_monitor_state_save(const struct monitor *m, struct uj_err *err);
 /* In userjail-monitor: rebuild the monitor from the state in fd (spec and
  * s are filled as far as a running monitor reads them). */
 int uj_monitor_resume(int fd, struct monitor *m, struct uj_jail_spec *spec,

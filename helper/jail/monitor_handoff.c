@@ -113,7 +113,7 @@ static bool get(int fd, void *p, size_t n)
   return true;
 }
 
-static int save(const struct monitor *m, struct uj_err *err)
+int uj_monitor_state_save(const struct monitor *m, struct uj_err *err)
 {
   const struct uj_jail_spec *spec = m->spec;
   struct head h;
@@ -224,7 +224,7 @@ void uj_monitor_handoff(struct monitor *m)
            "the monitor stays as it is", m->spec->user);
     return;
   }
-  if ((state = save(m, &err)) < 0) {
+  if ((state = uj_monitor_state_save(m, &err)) < 0) {
     syslog(LOG_WARNING, "userjail: jail of %s: monitor handoff: %s", m->spec->user, err.msg);
     return;
   }
