@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,13 +128,55 @@ static int lookup_gid(const char *group, gid_t *gid, bool *found)
   return (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM) ? 0 : r;
 }
 
-static void child_lookup(const char *name, const char *const *named, size_t n_named, int fd)
+/* The group names the config mentions, from the parent ("a\0b\0...",
+ * then EOF): it parses the config while we look the user up. */
+static size_t read_named(int fd, char **text, const char ***named)
+{
+  size_t len = 0, cap = 0, n = 0;
+  char *buf = NULL;
+
+  *text = NULL;
+  *named = NULL;
+  for (;;) {
+    if (len == cap) {
+      char *b = cap >= MAX_ANSWER ? NULL : realloc(buf, cap = cap ? cap * 2 : 4096);
+      if (!b)
+        break;
+      buf = b;
+    }
+    ssize_t r = read(fd, buf + len, cap - len);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    len += (size_t) r;
+  }
+  for (size_t i = 0; i < len; i++)
+    n += buf[i] == '\0';
+  const char **v = calloc(n + 1, sizeof *v);
+  if (!v) {
+    free(buf);
+    return 0;
+  }
+  n = 0;
+  for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+    if (memchr(buf + i, '\0', len - i))
+      v[n++] = buf + i;
+  *text = buf;
+  *named = v;
+  return n;
+}
+
+static void child_lookup(const char *name, int names_fd, int fd)
 {
   struct out o = { 0 };
   struct passwd pw;
   cleanup_free char *pwbuf = NULL;
   cleanup_free gid_t *gids = NULL;
   int ng = 64;
+  char *named_text = NULL;
+  const char **named = NULL;
+  size_t n_named;
 
   if (lookup_passwd(name, &pw, &pwbuf, &o) < 0)
     goto send;
@@ -164,6 +207,7 @@ static void child_lookup(const char *name, const char *const *named, size_t n_na
   for (int i = 0; i < ng; i++)
     putu(&o, gids[i]);
 
+  n_named = read_named(names_fd, &named_text, &named);
   /* root is never jailed: its groups do not matter */
   if (pw.pw_uid == 0)
     n_named = 0;
@@ -336,16 +380,15 @@ static int parse_answer(const char *buf, size_t len, const char *name, struct uj
   return 0;
 }
 
-int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
-                    unsigned timeout_s, struct uj_userinfo *ui, struct uj_err *err)
+int uj_userinfo_start(const char *name, unsigned timeout_s, struct uj_lookup *lk,
+                      struct uj_err *err)
 {
-  int p[2];
+  int p[2], q[2];
   pid_t pid;
-  ssize_t len;
-  int e, status = 0;
-  cleanup_free char *buf = NULL;
+  int e;
 
-  memset(ui, 0, sizeof *ui);
+  lk->pid = -1;
+  lk->answer_fd = lk->names_fd = -1;
   /* Any name the system's NSS knows (sssd's "user@domain" included) is
    * looked up; it never becomes a file name (state and cgroups use the
    * uid), and the hostname made from it is sanitized. Only refuse what
@@ -353,33 +396,108 @@ int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
    * config patterns (uj_valid_username). */
   if (!uj_valid_username(name))
     return uj_err_set(err, EINVAL, "invalid user name");
-  buf = malloc(MAX_ANSWER);
-  if (!buf)
-    return uj_err_set(err, ENOMEM, "user '%s'", name);
+  if (snprintf(lk->name, sizeof lk->name, "%s", name) >= (int) sizeof lk->name)
+    return uj_err_set(err, EINVAL, "invalid user name");
   if (pipe2(p, O_CLOEXEC) < 0)
     return uj_err_set(err, errno, "user lookup for %s: pipe", name);
+  /* A socket, not a pipe: a child that answered early (unknown user) and
+   * exited must cost the writer an EPIPE, not a SIGPIPE. */
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, q) < 0) {
+    e = errno;
+    close(p[0]);
+    close(p[1]);
+    return uj_err_set(err, e, "user lookup for %s: pipe", name);
+  }
   pid = fork();
   if (pid < 0) {
     e = errno;
     close(p[0]);
     close(p[1]);
+    close(q[0]);
+    close(q[1]);
     return uj_err_set(err, e, "user lookup for %s: fork", name);
   }
   if (pid == 0) {
     close(p[0]);
-    child_lookup(name, named, n_named, p[1]);
+    close(q[1]);
+    child_lookup(name, q[0], p[1]);
   }
   close(p[1]);
-  len = read_answer(p[0], buf, MAX_ANSWER, now_ms() + (long long) timeout_s * 1000);
-  e = errno;
-  close(p[0]);
+  close(q[0]);
+  lk->pid = pid;
+  lk->answer_fd = p[0];
+  lk->names_fd = q[1];
+  lk->deadline = now_ms() + (long long) timeout_s * 1000;
+  lk->timeout_s = timeout_s;
+  return 0;
+}
+
+/* Hand the child the group names, bounded by the deadline like the rest:
+ * a child stuck in NSS does not read them. */
+static int send_named(struct uj_lookup *lk, const char *const *named, size_t n_named)
+{
+  for (size_t i = 0; i < n_named; i++) {
+    const char *s = named[i];
+    size_t left = strlen(s) + 1;
+    while (left) {
+      ssize_t w = send(lk->names_fd, s, left, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (w > 0) {
+        s += w;
+        left -= (size_t) w;
+        continue;
+      }
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+        return 0; /* it answered without them (an unknown user) */
+      if (w < 0 && errno != EAGAIN)
+        return -1;
+      long long wait = lk->deadline - now_ms();
+      struct pollfd p = { .fd = lk->names_fd, .events = POLLOUT };
+      if (wait <= 0 || poll(&p, 1, (int) wait) == 0) {
+        errno = ETIMEDOUT;
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+int uj_userinfo_finish(struct uj_lookup *lk, const char *const *named, size_t n_named,
+                       struct uj_userinfo *ui, struct uj_err *err)
+{
+  const char *name = lk->name;
+  ssize_t len;
+  int e, status = 0;
+  cleanup_free char *buf = NULL;
+
+  memset(ui, 0, sizeof *ui);
+  if (lk->pid < 0)
+    return uj_err_set(err, EINVAL, "user lookup for %s: not started", name);
+  /* A child that has died already (EPIPE) says why in its answer. */
+  len = send_named(lk, named, n_named) < 0 && errno == ETIMEDOUT ? -1 : 0;
+  e = ETIMEDOUT;
+  close(lk->names_fd);
+  lk->names_fd = -1;
+  if (len == 0) {
+    buf = malloc(MAX_ANSWER);
+    if (!buf) {
+      uj_userinfo_abort(lk);
+      return uj_err_set(err, ENOMEM, "user '%s'", name);
+    }
+    len = read_answer(lk->answer_fd, buf, MAX_ANSWER, lk->deadline);
+    e = errno;
+  }
+  close(lk->answer_fd);
+  lk->answer_fd = -1;
   if (len < 0)
-    kill(pid, SIGKILL);
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    kill(lk->pid, SIGKILL);
+  while (waitpid(lk->pid, &status, 0) < 0 && errno == EINTR)
     ;
+  lk->pid = -1;
   if (len < 0 && e == ETIMEDOUT) {
     uj_err_set(err, 0, "user lookup for %s timed out after %u s (directory slow?)", name,
-               timeout_s);
+               lk->timeout_s);
     err->code = ETIMEDOUT;
     return -1;
   }
@@ -392,6 +510,32 @@ int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
     return -1;
   }
   return 0;
+}
+
+void uj_userinfo_abort(struct uj_lookup *lk)
+{
+  if (lk->names_fd >= 0)
+    close(lk->names_fd);
+  if (lk->answer_fd >= 0)
+    close(lk->answer_fd);
+  if (lk->pid > 0) {
+    kill(lk->pid, SIGKILL);
+    while (waitpid(lk->pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  }
+  lk->pid = -1;
+  lk->names_fd = lk->answer_fd = -1;
+}
+
+int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
+                    unsigned timeout_s, struct uj_userinfo *ui, struct uj_err *err)
+{
+  struct uj_lookup lk;
+
+  memset(ui, 0, sizeof *ui);
+  if (uj_userinfo_start(name, timeout_s, &lk, err) < 0)
+    return -1;
+  return uj_userinfo_finish(&lk, named, n_named, ui, err);
 }
 
 void uj_userinfo_free(struct uj_userinfo *ui)

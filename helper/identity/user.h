@@ -28,4 +28,23 @@ int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
                     unsigned timeout_s, struct uj_userinfo *ui, struct uj_err *err);
 void uj_userinfo_free(struct uj_userinfo *ui);
 
+/* The same in two steps, so the caller can work meanwhile: start forks the
+ * lookup child, which looks up the user's passwd entry and group list at
+ * once; finish hands it the group names (which the caller learns from the
+ * config it parsed meanwhile), waits for the answer (bounded by the
+ * timeout given to start) and reaps it. Every started lookup is finished
+ * or aborted. */
+struct uj_lookup {
+  pid_t pid;
+  int answer_fd, names_fd;
+  long long deadline;  /* CLOCK_MONOTONIC ms */
+  unsigned timeout_s;
+  char name[257];
+};
+int uj_userinfo_start(const char *name, unsigned timeout_s, struct uj_lookup *lk,
+                      struct uj_err *err);
+int uj_userinfo_finish(struct uj_lookup *lk, const char *const *named, size_t n_named,
+                       struct uj_userinfo *ui, struct uj_err *err);
+void uj_userinfo_abort(struct uj_lookup *lk);
+
 #endif

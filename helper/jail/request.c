@@ -31,20 +31,26 @@ int uj_resolve(const char *config, const char *user, struct uj_resolved *r, stru
   struct uj_err cfg_err;
   cleanup_free const char **named = NULL;
   size_t n_named = 0;
+  struct uj_lookup lookup;
   int cfg_rc;
 
   memset(r, 0, sizeof *r);
   uj_err_clear(&cfg_err);
   if (!config)
     config = UJ_DEFAULT_CONFIG;
-  /* The config first (no directory involved), so that the one lookup of
-   * the user also resolves the groups it names; its failure is reported
-   * only once we know the user is not root. */
+  /* The user's lookup starts first, in its child, and the config is
+   * parsed meanwhile (no directory involved); the child then gets the
+   * groups the config names, so one lookup resolves them too. A config
+   * failure is reported only once we know the user is not root. */
+  if (uj_userinfo_start(user, UJ_TIMEOUT_LOOKUP_S, &lookup, err) < 0)
+    return -1;
   cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, &r->cfg, &r->diags, &r->src,
                                        &cfg_err);
-  if (cfg_rc == 0 && !(named = uj_config_group_names(r->cfg, &n_named)))
+  if (cfg_rc == 0 && !(named = uj_config_group_names(r->cfg, &n_named))) {
+    uj_userinfo_abort(&lookup);
     return uj_err_set(err, ENOMEM, "configuration");
-  if (uj_userinfo_get(user, named, n_named, UJ_TIMEOUT_LOOKUP_S, &r->ui, err) < 0)
+  }
+  if (uj_userinfo_finish(&lookup, named, n_named, &r->ui, err) < 0)
     return -1;
   if (r->ui.u.uid == 0)
     return 1; /* root is never jailed */

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <stdio.h>
 #include <pwd.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -67,12 +68,74 @@ static void test_timeout(void **state)
   assert_int_equal(errno, ECHILD);
 }
 
+/* In two steps: the lookup runs while the caller works (here: sleeps),
+ * then gets the group names. */
+static void test_start_then_names(void **state)
+{
+  (void) state;
+  const char *named[] = { "daemon", "root" };
+  struct passwd *pw = getpwnam("daemon");
+  struct uj_lookup lk;
+  struct uj_userinfo ui;
+  struct uj_err err;
+
+  if (!pw)
+    skip();
+  assert_int_equal(uj_userinfo_start("daemon", 10, &lk, &err), 0);
+  usleep(100 * 1000);
+  assert_int_equal(uj_userinfo_finish(&lk, named, 2, &ui, &err), 0);
+  assert_int_equal(ui.u.uid, pw->pw_uid);
+  assert_int_equal(ui.u.n_groups, 1);
+  assert_string_equal(ui.u.groups[0], "daemon");
+  uj_userinfo_free(&ui);
+  assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+}
+
+/* An unknown user: the child answers and exits without reading the names.
+ * Many names (more than a socket buffer holds) must cost the caller an
+ * error it handles, not a SIGPIPE that kills it. */
+static void test_unknown_with_many_names(void **state)
+{
+  (void) state;
+  static char names[4000][64];
+  static const char *named[4000];
+  struct uj_lookup lk;
+  struct uj_userinfo ui;
+  struct uj_err err;
+
+  for (int i = 0; i < 4000; i++) {
+    snprintf(names[i], sizeof names[i], "uj-group-%04d-with-a-long-name-to-fill-buffers", i);
+    named[i] = names[i];
+  }
+  assert_int_equal(uj_userinfo_start("uj-no-such-user-xyz", 10, &lk, &err), 0);
+  usleep(100 * 1000); /* it has answered and exited by now */
+  assert_int_equal(uj_userinfo_finish(&lk, named, 4000, &ui, &err), -1);
+  assert_non_null(strstr(err.msg, "unknown user 'uj-no-such-user-xyz'"));
+  assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+}
+
+/* A lookup given up on (the config could not be read) leaves no child. */
+static void test_abort(void **state)
+{
+  (void) state;
+  struct uj_lookup lk;
+  struct uj_err err;
+
+  assert_int_equal(uj_userinfo_start("root", 10, &lk, &err), 0);
+  uj_userinfo_abort(&lk);
+  assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+  assert_int_equal(errno, ECHILD);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_daemon_named_groups),
     cmocka_unit_test(test_unknown_and_invalid),
     cmocka_unit_test(test_timeout),
+    cmocka_unit_test(test_start_then_names),
+    cmocka_unit_test(test_unknown_with_many_names),
+    cmocka_unit_test(test_abort),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
