@@ -26,6 +26,67 @@ static void set_msg(struct uj_join_msg *msg, enum uj_status st, const char *fmt,
   va_end(ap);
 }
 
+/* The session's seccomp filter, built once per login (jail/seccomp.c). */
+struct uj_filter_job {
+  const struct uj_settings *s;
+  struct uj_filter_msg *f;
+  int rc;
+  bool done;
+  struct uj_err err;
+};
+
+static void filter_build(void *arg)
+{
+  struct uj_filter_job *job = arg;
+
+  job->done = true;
+  job->rc = -1;
+  if (!(job->f = calloc(1, sizeof *job->f))) {
+    uj_err_set(&job->err, ENOMEM, "seccomp filter");
+    return;
+  }
+  if (uj_seccomp_build(job->s, job->f->insns, UJ_MAX_FILTER, &job->f->n, &job->err) < 0)
+    return;
+  job->f->magic = UJ_FILTER_MAGIC;
+  job->rc = 0;
+}
+
+/* The filter depends on these settings only (jail/seccomp.c). */
+static bool same_filter(const struct uj_settings *a, const struct uj_settings *b)
+{
+  return a->seccomp == b->seccomp &&
+         (!a->seccomp || (a->seccomp_allow == b->seccomp_allow && a->userns == b->userns));
+}
+
+/* While the lookup child asks the directory, this process would only
+ * wait: build the session's filter meanwhile when every rule asks for the
+ * same one (the usual config), instead of later, when the jail's init and
+ * monitor need the CPUs. With rules that differ, it waits for the policy.
+ * A user who turns out not to be jailed cost it a little CPU, no time. */
+static void prebuild_filter(struct uj_resolved *r)
+{
+  const struct uj_config *c = r->cfg;
+  struct uj_filter_job *job;
+
+  if (!c || c->n_rules == 0)
+    return;
+  for (size_t i = 1; i < c->n_rules; i++)
+    if (!same_filter(&c->rules[0].s, &c->rules[i].s))
+      return;
+  if (!(job = calloc(1, sizeof *job)))
+    return;
+  job->s = &c->rules[0].s;
+  filter_build(job);
+  r->filter = job;
+}
+
+static void filter_job_free(struct uj_filter_job *job)
+{
+  if (job)
+    free(job->f);
+  free(job);
+}
+
 int uj_resolve(const char *config, const char *user, struct uj_resolved *r, struct uj_err *err)
 {
   struct uj_err cfg_err;
@@ -50,6 +111,8 @@ int uj_resolve(const char *config, const char *user, struct uj_resolved *r, stru
     uj_userinfo_abort(&lookup);
     return uj_err_set(err, ENOMEM, "configuration");
   }
+  if (cfg_rc == 0)
+    prebuild_filter(r);
   if (uj_userinfo_finish(&lookup, named, n_named, &r->ui, err) < 0)
     return -1;
   if (r->ui.u.uid == 0)
@@ -79,6 +142,7 @@ int uj_resolve(const char *config, const char *user, struct uj_resolved *r, stru
 
 void uj_resolved_free(struct uj_resolved *r)
 {
+  filter_job_free(r->filter);
   uj_config_free(r->cfg);
   uj_diags_free(&r->diags);
   uj_userinfo_free(&r->ui);
@@ -109,30 +173,6 @@ static void grant_quick(const char *config, const struct uj_resolved *r,
   free(g);
 }
 
-/* The session's seccomp filter, built once per login (jail/seccomp.c). */
-struct filter_job {
-  const struct uj_settings *s;
-  struct uj_filter_msg *f;
-  int rc;
-  bool done;
-  struct uj_err err;
-};
-
-static void filter_build(void *arg)
-{
-  struct filter_job *job = arg;
-
-  job->done = true;
-  job->rc = -1;
-  if (!(job->f = calloc(1, sizeof *job->f))) {
-    uj_err_set(&job->err, ENOMEM, "seccomp filter");
-    return;
-  }
-  if (uj_seccomp_build(job->s, job->f->insns, UJ_MAX_FILTER, &job->f->n, &job->err) < 0)
-    return;
-  job->f->magic = UJ_FILTER_MAGIC;
-  job->rc = 0;
-}
 
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bool caller_exits,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
@@ -167,15 +207,20 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bo
     syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, err.msg);
     n = 0;
   }
-  struct filter_job job = { .s = r.s };
-  const struct uj_start_opts opts = { .meanwhile = filter_build, .arg = &job,
+  struct uj_filter_job job = { .s = r.s };
+  if (rc == 0 && r.filter && same_filter(r.filter->s, r.s)) {
+    job = *r.filter; /* built while the user was looked up */
+    r.filter->f = NULL;
+  }
+  const struct uj_start_opts opts = { .meanwhile = job.done ? NULL : filter_build, .arg = &job,
                                       .caller_exits = caller_exits };
   if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, created, &opts,
                               &err) == 0) {
-    /* libseccomp is dlopen()ed by this process only once a new jail's
-     * monitor has been forked off: while its init builds the root, or
-     * here, after joining a running jail. On failure the session is given
-     * back (closing its connection ends it at the monitor). */
+    /* The filter was built while the user was looked up (prebuild_filter),
+     * else while a new jail's init built its root, else here, after
+     * joining a running jail. libseccomp is dlclose()d after each build:
+     * a monitor forked after one does not carry it. On failure the session
+     * is given back (closing its connection ends it at the monitor). */
     if (!job.done)
       filter_build(&job);
     struct uj_filter_msg *f = steal_pointer(&job.f);

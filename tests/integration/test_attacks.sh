@@ -228,7 +228,7 @@ rc=$?
 expect_ne "image with a 0777 /etc: login refused" 0 "$rc"
 expect_nomatch "image with a 0777 /etc: no shell ran" INSIDE "$out"
 if [ -n "$UJ_SYSLOG" ]; then
-  wait_until 3 grep -q "writable by others" <(uj_syslog_since)
+  wait_until 10 grep -q "writable by others" <(uj_syslog_since)
   expect_match "image with a 0777 /etc: syslog names /etc" "/etc is writable by others" "$(uj_syslog_since)"
 else skip "image with a 0777 /etc: syslog names /etc" "no syslog capture"; fi
 out=$(uj_run "$U" -- id -un 2>&1)
