@@ -226,9 +226,9 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
     goto undo;
   }
   prepare_cpuset_v1(m, name);
-  /* Resolving the user went deep into the stack; drop those pages now so
-   * the init does not start with a copy of them. */
-  trim_memory();
+  /* No trim here: the init soon executes the reaper and this process
+   * userjail-monitor, neither keeps a copy of these pages, and reading
+   * /proc/self/maps would sit on the login's path. */
   pid = clone3_pidfd(flags, &m->pidfd);
   if (pid < 0) {
     uj_err_set(err, errno, "clone jail init");
@@ -598,8 +598,7 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
   uj_cgroup_init(&m.cg);
   uj_net_init(&m.net);
   /* Before the clone: the init inherits its OOM protection (a jail whose
-   * PID 1 the OOM killer picked would end). No trim here: start_jail
-   * trims right before the clone. */
+   * PID 1 the OOM killer picked would end). */
   protect_self(spec->user);
   m.started = time(NULL);
   {
