@@ -356,7 +356,7 @@ void uj_monitor_teardown(struct monitor *m, int stopper, bool final)
   syslog(LOG_INFO, "userjail: jail of %s ended", m->spec->user);
   if (stopper >= 0) {
     /* `userjail stop` waits for the close; a message before it is an error. */
-    if (err.msg[0] && write(stopper, err.msg, strnlen(err.msg, sizeof err.msg)) < 0) {
+    if (err.msg[0] && send(stopper, err.msg, strnlen(err.msg, sizeof err.msg), MSG_NOSIGNAL) < 0) {
       /* it gave up waiting; the log has the error */
     }
     close(stopper);
