@@ -87,7 +87,8 @@ static void filter_job_free(struct uj_filter_job *job)
   free(job);
 }
 
-int uj_resolve(const char *config, const char *user, struct uj_resolved *r, struct uj_err *err)
+int uj_resolve(const char *config, const char *user, struct uj_resolved *r,
+               const struct uj_meanwhile *meanwhile, struct uj_err *err)
 {
   struct uj_err cfg_err;
   cleanup_free const char **named = NULL;
@@ -113,6 +114,8 @@ int uj_resolve(const char *config, const char *user, struct uj_resolved *r, stru
   }
   if (cfg_rc == 0)
     prebuild_filter(r);
+  if (meanwhile && meanwhile->fn)
+    meanwhile->fn(meanwhile->arg);
   if (uj_userinfo_finish(&lookup, named, n_named, &r->ui, err) < 0)
     return -1;
   if (r->ui.u.uid == 0)
@@ -174,6 +177,25 @@ static void grant_quick(const char *config, const struct uj_resolved *r,
 }
 
 
+/* The cgroups the session process is in (O_PATH dirs, cgroup.h). */
+struct origin_job {
+  pid_t pid;
+  int *fds;
+  size_t n;
+  int rc;
+  struct uj_err err;
+};
+
+static void origin_find(void *arg)
+{
+  struct origin_job *oj = arg;
+
+  oj->rc = uj_cgroup_open_current(UJ_CGROUP_ROOT, oj->pid, oj->fds, UJ_MAX_FDS / 2, &oj->n,
+                                  &oj->err);
+  if (oj->rc < 0)
+    oj->n = 0;
+}
+
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bool caller_exits,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
                      size_t *nfds, struct uj_filter_msg **filter, bool *created)
@@ -192,7 +214,13 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bo
   *nfds = 0;
   uj_err_clear(&err);
 
-  rc = uj_resolve(config, user, &r, &err);
+  /* Where the session process is now, before a new jail's monitor moves
+   * it (monitor.c): where uj_enter puts it back if entering fails. Found
+   * while the user is looked up; given back below when not needed. */
+  struct origin_job oj = { .pid = restore_pid, .fds = restore };
+  const struct uj_meanwhile mw = { .fn = origin_find, .arg = &oj };
+  rc = uj_resolve(config, user, &r, &mw, &err);
+  n = oj.n;
   if (r.src.fallback)
     uj_stats_bump(UJ_STAT_CONFIG_FALLBACK);
   if (rc == 1) {
@@ -200,13 +228,8 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bo
     goto out;
   }
   allow = r.s && r.s->on_error == UJ_ONERR_ALLOW;
-  /* Where the session process is now, before a new jail's monitor moves
-   * it (monitor.c): where uj_enter puts it back if entering fails. */
-  if (rc == 0 && uj_cgroup_open_current(UJ_CGROUP_ROOT, restore_pid, restore, UJ_MAX_FDS / 2, &n,
-                                        &err) < 0) {
-    syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, err.msg);
-    n = 0;
-  }
+  if (rc == 0 && oj.rc < 0)
+    syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, oj.err.msg);
   struct uj_filter_job job = { .s = r.s };
   if (rc == 0 && r.filter && same_filter(r.filter->s, r.s)) {
     job = *r.filter; /* built while the user was looked up */

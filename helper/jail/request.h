@@ -28,7 +28,15 @@ struct uj_resolved {
  * fill the jail spec. Returns 0 (jailed: r->s set), 1 (not jailed), or -1
  * with err set (r->s is set when the failure is the rule's, so its on_error
  * applies; NULL when the config itself is unusable). */
-int uj_resolve(const char *config, const char *user, struct uj_resolved *r, struct uj_err *err);
+/* `meanwhile` (may be NULL) runs while the user lookup's child asks the
+ * directory, after the config was read: work that does not depend on the
+ * user, done in time this process would spend waiting. */
+struct uj_meanwhile {
+  void (*fn)(void *arg);
+  void *arg;
+};
+int uj_resolve(const char *config, const char *user, struct uj_resolved *r,
+               const struct uj_meanwhile *meanwhile, struct uj_err *err);
 void uj_resolved_free(struct uj_resolved *r);
 
 /* Decide and prepare: resolve, then find or create the jail. Always fills
