@@ -247,20 +247,68 @@ int uj_events_timeout_ms(struct uj_events *ev)
   return due <= now ? 0 : (int) (due - now) * 1000;
 }
 
-/* Write one line to every pts the jail's processes hold open. */
+/* The host path of a pty slave that /proc/PID/fd/FD points to, in
+ * name[size]: true when it is "/dev/pts/N". readlink() does not terminate
+ * what it writes, so the check must not look past it. It once did: at an
+ * OOM report the bytes after "/dev/pts/0" were left over from earlier calls
+ * (seen in the VM: part of an address, random per monitor process under
+ * ASLR; zeros at a pids report), and when the first of them happened to be
+ * an ASCII digit, the user's terminal failed the all-digits test and missed
+ * the report: a rare flake of check-vm-systemd's view-oom-terminal. */
+static bool pts_path(const char *fdpath, char *name, size_t size)
+{
+  ssize_t nl = readlink(fdpath, name, size - 1);
+
+  if (nl <= 9 || (size_t) nl >= size - 1) /* error, too short, or maybe cut */
+    return false;
+  name[nl] = '\0';
+  return strncmp(name, "/dev/pts/", 9) == 0 && strspn(name + 9, "0123456789") == (size_t) nl - 9;
+}
+
+/* Open the pty slave that fdpath (a /proc/PID/fd entry, already stat()ed
+ * into *st) points to, for writing: -1 when it is not one or is no longer
+ * the same device. The kernel refuses to reopen a pty through
+ * /proc/PID/fd; it is opened by its name on the host's /dev/pts (the jail
+ * binds that same instance) and checked to be the very device. O_NOCTTY:
+ * the monitor is a session leader without a terminal and must not gain
+ * this one. O_NONBLOCK: a stopped terminal (^S) must not hang the monitor. */
+static int open_pts(const char *fdpath, const struct stat *st, char *name, size_t size)
+{
+  struct stat tst;
+  int t;
+
+  if (!pts_path(fdpath, name, size))
+    return -1;
+  t = open(name, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+  if (t < 0)
+    return -1;
+  if (fstat(t, &tst) < 0 || !S_ISCHR(tst.st_mode) || tst.st_rdev != st->st_rdev ||
+      tst.st_dev != st->st_dev) {
+    close(t);
+    return -1;
+  }
+  return t;
+}
+
+/* Write one line to every pts the jail's processes hold open, once each.
+ * A terminal counts as told only once it was opened, checked and written
+ * to: one process's descriptor that fails the checks must not hide the same
+ * terminal held by another. One that refuses the write (a full or hung-up
+ * terminal, or one stopped with ^S) misses the message, which the log
+ * says, with why: the syslog line is the report that always arrives. */
 static void tell_terminals(const struct uj_events *ev, const char *line)
 {
-  dev_t done[MAX_TTYS];
-  size_t ndone = 0;
-  char *procs;
-  FILE *f = fopen(ev->procs, "re");
+  struct tty_id {
+    dev_t dev, rdev;
+  } told[MAX_TTYS];
+  size_t ntold = 0, len = strlen(line);
+  char *procs = NULL;
   size_t cap = 0;
-  ssize_t len;
+  FILE *f = fopen(ev->procs, "re");
 
   if (!f)
     return;
-  procs = NULL;
-  while ((len = getline(&procs, &cap, f)) > 0 && ndone < MAX_TTYS) {
+  while (getline(&procs, &cap, f) > 0 && ntold < MAX_TTYS) {
     char dirpath[64];
     long pid = strtol(procs, NULL, 10);
     DIR *d;
@@ -272,10 +320,11 @@ static void tell_terminals(const struct uj_events *ev, const char *line)
     d = opendir(dirpath);
     if (!d)
       continue;
-    while ((e = readdir(d)) && ndone < MAX_TTYS) {
-      char fdpath[sizeof dirpath + 258];
+    while ((e = readdir(d)) && ntold < MAX_TTYS) {
+      char fdpath[sizeof dirpath + 258], name[64];
       struct stat st;
       bool dup = false;
+      ssize_t w;
       int t;
 
       if (e->d_name[0] == '.')
@@ -284,32 +333,15 @@ static void tell_terminals(const struct uj_events *ev, const char *line)
       if (stat(fdpath, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) < PTS_MAJOR_FIRST ||
           major(st.st_rdev) > PTS_MAJOR_LAST)
         continue;
-      for (size_t i = 0; i < ndone; i++)
-        dup = dup || done[i] == st.st_rdev;
-      if (dup)
+      for (size_t i = 0; i < ntold; i++)
+        dup = dup || (told[i].rdev == st.st_rdev && told[i].dev == st.st_dev);
+      if (dup || (t = open_pts(fdpath, &st, name, sizeof name)) < 0)
         continue;
-      done[ndone++] = st.st_rdev;
-      /* The kernel refuses to reopen a pty through /proc/PID/fd; open it
-       * by its name on the host's /dev/pts (the jail binds that same
-       * instance) and check it is the very device. O_NOCTTY: the monitor
-       * is a session leader without a terminal and must not gain this one.
-       * O_NONBLOCK: a stopped terminal (^S) must not hang the monitor. */
-      char name[64];
-      ssize_t nl = readlink(fdpath, name, sizeof name - 1);
-      if (nl <= 9 || strncmp(name, "/dev/pts/", 9) != 0 ||
-          strspn(name + 9, "0123456789") != (size_t) nl - 9)
-        continue;
-      name[nl] = '\0';
-      t = open(name, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-      if (t < 0)
-        continue;
-      struct stat tst;
-      if (fstat(t, &tst) == 0 && S_ISCHR(tst.st_mode) && tst.st_rdev == st.st_rdev &&
-          tst.st_dev == st.st_dev) {
-        if (write(t, line, strlen(line)) < 0) {
-          /* a full or hung-up terminal misses the message */
-        }
-      }
+      told[ntold++] = (struct tty_id){ .dev = st.st_dev, .rdev = st.st_rdev };
+      w = write(t, line, len);
+      if (w != (ssize_t) len)
+        syslog(LOG_NOTICE, "userjail: jail of %s: %s missed the report: %s", ev->user, name,
+               w < 0 ? strerror(errno) : "the terminal took part of it");
       close(t);
     }
     closedir(d);
