@@ -279,12 +279,15 @@ timeout 60 su -l ujsd -c 'dd if=/dev/zero of=/dev/null bs=200M count=1' >/dev/nu
 # dash stops at its first refused fork (bash would retry for long); the
 # sleeps outlive it, in the jail, until the jail ends
 timeout 60 su -l ujsd -c 'dash -c "for i in \$(seq 80); do sleep 30 & done"' >/dev/null 2>&1
+# on a miss: what the terminal got, and what the monitor logged meanwhile
+# (it names a terminal that refused the report, and why)
+monlog() { journalctl -b --since "$since" -o cat 2>/dev/null | grep 'userjail-mon' | oneline; }
 if wait_for 10 grep -q 'out of memory (limit 64M' /tmp/tty.out; then
   pass "view-oom-terminal: OOM kill written to the user's terminal"
-else fail "view-oom-terminal: $(oneline </tmp/tty.out)"; fi
+else fail "view-oom-terminal: terminal: '$(oneline </tmp/tty.out)'; monitor: $(monlog)"; fi
 if wait_for 10 grep -q 'reached its process limit (64)' /tmp/tty.out; then
   pass "view-pids-terminal: pids limit written to the user's terminal (v2: at once, POLLPRI)"
-else fail "view-pids-terminal: $(oneline </tmp/tty.out)"; fi
+else fail "view-pids-terminal: terminal: '$(oneline </tmp/tty.out)'; monitor: $(monlog)"; fi
 log=$(journalctl -b --since "$since" -o cat 2>/dev/null | grep 'userjail: jail of ujsd')
 if echo "$log" | grep -q 'jail of ujsd: OOM kill (memory limit 64M)'; then pass "view-oom-log: $(echo "$log" | grep OOM | head -n 1)"
 else fail "view-oom-log: $(echo "$log" | oneline)"; fi
