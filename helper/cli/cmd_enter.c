@@ -55,7 +55,7 @@ static int enter_filter(struct uj_err *err)
   if (!f)
     return uj_err_set(err, ENOMEM, "seccomp filter");
   f->magic = UJ_FILTER_MAGIC;
-  r = uj_seccomp_build(&strict, f->insns, UJ_MAX_FILTER, &f->n, err);
+  r = uj_seccomp_build(UJ_RUN_DIR, &strict, f->insns, UJ_MAX_FILTER, &f->n, err);
   if (r == 0)
     r = uj_enter_filter(f, err);
   free(f);

@@ -45,7 +45,7 @@ static void filter_build(void *arg)
     uj_err_set(&job->err, ENOMEM, "seccomp filter");
     return;
   }
-  if (uj_seccomp_build(job->s, job->f->insns, UJ_MAX_FILTER, &job->f->n, &job->err) < 0)
+  if (uj_seccomp_build(UJ_RUN_DIR, job->s, job->f->insns, UJ_MAX_FILTER, &job->f->n, &job->err) < 0)
     return;
   job->f->magic = UJ_FILTER_MAGIC;
   job->rc = 0;

@@ -13,6 +13,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -21,6 +23,7 @@
 
 #include "common/cleanup.h"
 #include "util/filterlist.h"
+#include "util/text.h"
 
 struct lib {
   void *h;
@@ -155,15 +158,39 @@ static int export(struct lib *l, scmp_filter_ctx ctx, struct sock_filter *out, u
   return 0;
 }
 
-int uj_seccomp_build(const struct uj_settings *s, struct sock_filter *out, uint32_t max,
-                     uint32_t *n, struct uj_err *err)
+uint64_t uj_seccomp_key(const struct uj_settings *s)
+{
+  char buf[256];
+  uint64_t h;
+  int k = snprintf(buf, sizeof buf, "userjail-seccomp-1 allow=%x userns=%d", s->seccomp_allow,
+                   s->userns ? 1 : 0);
+
+  h = uj_text_hash(buf, (size_t) k);
+  /* The filter list is data compiled in: a program built from another
+   * list (another userjail release) has another key. */
+  for (size_t i = 0; i < uj_filter_n_entries; i++) {
+    const struct uj_filter_entry *e = &uj_filter_entries[i];
+    k = snprintf(buf, sizeof buf, "%llx|%s|%d|%lx", (unsigned long long) h, e->name, (int) e->kind,
+                 e->value);
+    h = uj_text_hash(buf, (size_t) k);
+  }
+  return h;
+}
+
+int uj_seccomp_build(const char *cache_dir, const struct uj_settings *s, struct sock_filter *out,
+                     uint32_t max, uint32_t *n, struct uj_err *err)
 {
   struct lib l;
+  struct link_map *lm = NULL;
   scmp_filter_ctx ctx;
+  uint64_t key;
   int r = -1;
 
   *n = 0;
   if (!s->seccomp)
+    return 0;
+  key = uj_seccomp_key(s);
+  if (uj_seccomp_cache_load(cache_dir, key, out, max, n) == 0)
     return 0;
   if (lib_open(&l, err) < 0)
     return -1;
@@ -175,6 +202,9 @@ int uj_seccomp_build(const struct uj_settings *s, struct sock_filter *out, uint3
       r = 0;
     l.release(ctx);
   }
+  /* Stored with the identity of the library that built it. */
+  if (r == 0 && dlinfo(l.h, RTLD_DI_LINKMAP, &lm) == 0 && lm && lm->l_name && lm->l_name[0] == '/')
+    uj_seccomp_cache_store(cache_dir, key, lm->l_name, out, *n);
   dlclose(l.h);
   return r;
 }

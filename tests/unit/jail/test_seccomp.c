@@ -12,10 +12,12 @@
 #include <errno.h>
 #include <linux/keyctl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,7 +53,7 @@ static void run_probes(int *out)
 }
 
 /* Build the filter for s, install it in a child, run the probes there. */
-static void probe_with(const struct uj_settings *s, int *out)
+static void probe_in(const char *cache_dir, const struct uj_settings *s, int *out)
 {
   struct uj_filter_msg *f = calloc(1, sizeof *f);
   struct uj_err err;
@@ -60,7 +62,7 @@ static void probe_with(const struct uj_settings *s, int *out)
 
   assert_non_null(f);
   f->magic = UJ_FILTER_MAGIC;
-  assert_int_equal(uj_seccomp_build(s, f->insns, UJ_MAX_FILTER, &f->n, &err), 0);
+  assert_int_equal(uj_seccomp_build(cache_dir, s, f->insns, UJ_MAX_FILTER, &f->n, &err), 0);
   assert_int_equal(pipe(p), 0);
   pid = fork();
   assert_true(pid >= 0);
@@ -78,6 +80,11 @@ static void probe_with(const struct uj_settings *s, int *out)
   assert_int_equal(waitpid(pid, &st, 0), pid);
   assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   free(f);
+}
+
+static void probe_with(const struct uj_settings *s, int *out)
+{
+  probe_in(NULL, s, out);
 }
 
 static void test_default_filter(void **state)
@@ -119,8 +126,44 @@ static void test_switches(void **state)
   struct sock_filter prog[UJ_MAX_FILTER];
   uint32_t n = 99;
   struct uj_err err;
-  assert_int_equal(uj_seccomp_build(&off, prog, UJ_MAX_FILTER, &n, &err), 0);
+  assert_int_equal(uj_seccomp_build(NULL, &off, prog, UJ_MAX_FILTER, &n, &err), 0);
   assert_int_equal(n, 0);
+}
+
+/* A session's filter read back from the cache (seccomp_cache.c) refuses
+ * exactly what a freshly built one does, and the cache is keyed by the
+ * settings: a rule that allows keyctl back does not get the default's. */
+static void test_cached_filter(void **state)
+{
+  char dir[] = "/tmp/ujt-seccomp-XXXXXX";
+  const struct uj_settings def = { .seccomp = true };
+  struct uj_settings allow = { .seccomp = true };
+  char path[300];
+  int r[N_PROBES];
+  (void) state;
+
+  assert_non_null(mkdtemp(dir));
+  assert_int_equal(chmod(dir, 0700), 0);
+  allow.seccomp_allow = 1u << uj_filter_index("keyctl");
+  for (int round = 0; round < 2; round++) { /* built and stored, then read */
+    probe_in(dir, &def, r);
+    assert_int_equal(r[P_KEYCTL], EPERM);
+    assert_int_equal(r[P_TIOCSTI], EPERM);
+    assert_int_equal(r[P_UNSHARE_USER], EPERM);
+    assert_int_equal(r[P_CLONE3], ENOSYS);
+    assert_int_equal(r[P_GETPID], 0);
+    probe_in(dir, &allow, r);
+    assert_int_equal(r[P_KEYCTL], 0);
+    assert_int_equal(r[P_TIOCSTI], EPERM);
+  }
+  snprintf(path, sizeof path, "%s/seccomp-%016llx.bpf", dir,
+           (unsigned long long) uj_seccomp_key(&def));
+  assert_int_equal(access(path, R_OK), 0);
+  assert_int_equal(unlink(path), 0);
+  snprintf(path, sizeof path, "%s/seccomp-%016llx.bpf", dir,
+           (unsigned long long) uj_seccomp_key(&allow));
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(rmdir(dir), 0);
 }
 
 static void test_filterlist(void **state)
@@ -145,6 +188,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_default_filter),
     cmocka_unit_test(test_switches),
+    cmocka_unit_test(test_cached_filter),
     cmocka_unit_test(test_filterlist),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
