@@ -4,15 +4,33 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+static int stdio_to_null(void)
+{
+  int nul = open("/dev/null", O_RDWR);
+  if (nul < 0)
+    return -1;
+  for (int fd = 0; fd < 3; fd++)
+    if (nul != fd && dup2(nul, fd) < 0)
+      return -1;
+  return nul;
+}
+
+static int close_from(int first)
+{
+  if (syscall(SYS_close_range, (unsigned) first, ~0U, 0) < 0) {
+    /* kernels before 5.9: close what getdtablesize says may be open */
+    for (int fd = first, max = getdtablesize(); fd < max; fd++)
+      close(fd);
+  }
+  return 0;
+}
+
 int uj_child_fds(int keep, bool null_stdio)
 {
   if (null_stdio) {
-    int nul = open("/dev/null", O_RDWR);
+    int nul = stdio_to_null();
     if (nul < 0)
       return -1;
-    for (int fd = 0; fd < 3; fd++)
-      if (nul != fd && dup2(nul, fd) < 0)
-        return -1;
     if (nul > 2 && nul != keep)
       close(nul);
   }
@@ -26,10 +44,27 @@ int uj_child_fds(int keep, bool null_stdio)
       return -1;
     }
   }
-  if (syscall(SYS_close_range, keep >= 0 ? 4U : 3U, ~0U, 0) < 0) {
-    /* kernels before 5.9: close what getdtablesize says may be open */
-    for (int fd = keep >= 0 ? 4 : 3, max = getdtablesize(); fd < max; fd++)
-      close(fd);
-  }
+  close_from(keep >= 0 ? 4 : 3);
   return keep >= 0 ? 3 : 0;
+}
+
+int uj_child_fds2(int keep, int keep2, bool null_stdio)
+{
+  /* Both copied above 4 first: either may sit on 3 or 4 now. */
+  int a = fcntl(keep, F_DUPFD_CLOEXEC, 5);
+  int b = fcntl(keep2, F_DUPFD_CLOEXEC, 5);
+
+  if (a < 0 || b < 0)
+    return -1;
+  if (null_stdio) {
+    int nul = stdio_to_null();
+    if (nul < 0)
+      return -1;
+    if (nul > 2)
+      close(nul);
+  }
+  /* dup2 clears close-on-exec on 3 and 4 */
+  if (dup2(a, 3) < 0 || dup2(b, 4) < 0)
+    return -1;
+  return close_from(5);
 }

@@ -13,4 +13,8 @@
  * which the child must _exit. */
 int uj_child_fds(int keep, bool null_stdio);
 
+/* The same with two fds kept: `keep` becomes fd 3 and `keep2` fd 4, both
+ * without close-on-exec. Returns 0 or -1 (then _exit). */
+int uj_child_fds2(int keep, int keep2, bool null_stdio);
+
 #endif

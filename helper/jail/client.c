@@ -34,13 +34,8 @@ int uj_monitor_connect(uid_t uid, struct uj_err *err)
   return steal_fd(&fd);
 }
 
-int uj_monitor_request_session(int c, char cmd, pid_t session_pid, struct uj_join_msg *msg,
-                               struct uj_limits_msg *limits, int *fds, size_t *nfds,
-                               struct uj_err *err)
+int uj_monitor_send_session(int c, char cmd, pid_t session_pid, struct uj_err *err)
 {
-  int have_limits;
-  int got[UJ_MAX_FDS];
-  size_t n = 0;
   /* The monitor also watches the session process itself (see monitor.c). */
   cleanup_close int pidfd = (int) syscall(SYS_pidfd_open, session_pid, 0);
 
@@ -48,6 +43,16 @@ int uj_monitor_request_session(int c, char cmd, pid_t session_pid, struct uj_joi
     return uj_err_set(err, errno, "pidfd of session process %d", (int) session_pid);
   if (uj_send_fds(c, &cmd, 1, &pidfd, 1, err) < 0)
     return uj_err_prefix(err, "send session request");
+  return 0;
+}
+
+int uj_monitor_recv_session(int c, struct uj_join_msg *msg, struct uj_limits_msg *limits,
+                            int *fds, size_t *nfds, struct uj_err *err)
+{
+  int have_limits;
+  int got[UJ_MAX_FDS];
+  size_t n = 0;
+
   if (uj_recv_join(c, msg, limits, &have_limits, got, UJ_MAX_FDS - 1, &n, err) < 0)
     return uj_err_prefix(err, "session request");
   if (msg->status == UJ_STATUS_DENY && n == 0) {
@@ -70,6 +75,15 @@ int uj_monitor_request_session(int c, char cmd, pid_t session_pid, struct uj_joi
   memcpy(fds + 1, got, n * sizeof(int));
   *nfds = n + 1;
   return 0;
+}
+
+int uj_monitor_request_session(int c, char cmd, pid_t session_pid, struct uj_join_msg *msg,
+                               struct uj_limits_msg *limits, int *fds, size_t *nfds,
+                               struct uj_err *err)
+{
+  if (uj_monitor_send_session(c, cmd, session_pid, err) < 0)
+    return -1;
+  return uj_monitor_recv_session(c, msg, limits, fds, nfds, err);
 }
 
 int uj_monitor_grant(uid_t uid, const struct uj_grant_msg *g, struct uj_err *err)

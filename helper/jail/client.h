@@ -24,6 +24,13 @@ int uj_monitor_request_session(int c, char cmd, pid_t session_pid, struct uj_joi
                                struct uj_limits_msg *limits, int *fds, size_t *nfds,
                                struct uj_err *err);
 
+/* The same in two steps: the request, and later its answer. A first
+ * login queues its request at a monitor still building the jail
+ * (uj_monitor_start), which answers it right after. */
+int uj_monitor_send_session(int c, char cmd, pid_t session_pid, struct uj_err *err);
+int uj_monitor_recv_session(int c, struct uj_join_msg *msg, struct uj_limits_msg *limits,
+                            int *fds, size_t *nfds, struct uj_err *err);
+
 /* Leave uid's monitor a grant for quick logins (jail/quick.c). Best
  * effort for the caller: without it later logins just run the helper. */
 int uj_monitor_grant(uid_t uid, const struct uj_grant_msg *g, struct uj_err *err);

@@ -123,8 +123,11 @@ struct uj_start_opts {
   void *arg;
   bool caller_exits;
 };
+/* On success *conn is a connection to the new monitor on which a session
+ * request for session_pid is already sent (uj_monitor_recv_session reads
+ * the answer). */
 int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
-                     const struct uj_start_opts *opts, struct uj_err *err);
+                     const struct uj_start_opts *opts, int *conn, struct uj_err *err);
 
 /* remains.c — clear what a jail whose monitor died left: its socket file,
  * every process in the user's cgroup (killed), the cgroup. The caller holds

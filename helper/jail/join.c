@@ -28,18 +28,19 @@ int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
      * a dead one left (socket file, processes in the cgroup) goes first. */
     if (uj_jail_remains_clear(spec->uid, spec->cgroup_root, err) < 0)
       goto out;
-    if (uj_monitor_start(spec, session_pid, opts, err) < 0) {
+    if (uj_monitor_start(spec, session_pid, opts, &c, err) < 0) {
       /* Nothing of a failed jail remains; the lock file goes too. */
       uj_rundir_unlock(lock, spec->uid, true);
       return uj_err_prefix(err, "create jail for %s", spec->user);
     }
     if (created)
       *created = true;
-    c = uj_monitor_connect(spec->uid, err);
-    if (c < 0)
-      goto out;
+    /* our request is queued there already: its answer comes first */
+  } else if (uj_monitor_send_session(c, UJ_CMD_SESSION, session_pid, err) < 0) {
+    close(c);
+    goto out;
   }
-  if (uj_monitor_request_session(c, UJ_CMD_SESSION, session_pid, msg, limits, fds, nfds, err) < 0) {
+  if (uj_monitor_recv_session(c, msg, limits, fds, nfds, err) < 0) {
     close(c);
     goto out;
   }

@@ -48,6 +48,7 @@
 #include "common/timeouts.h"
 #include "cgroup/cgroup.h"
 #include "jail/events.h"
+#include "jail/client.h"
 #include "jail/jail.h"
 #include "jail/monitor.h"
 
@@ -586,9 +587,10 @@ static void trim_text(bool rescan)
     madvise((void *) trim_ranges[i].lo, trim_ranges[i].hi - trim_ranges[i].lo, MADV_DONTNEED);
 }
 
-static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t session_pid)
-    __attribute__((noreturn));
-static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t session_pid)
+static void monitor_main(const struct uj_jail_spec *spec, int report_fd, int listen_fd,
+                         pid_t session_pid) __attribute__((noreturn));
+static void monitor_main(const struct uj_jail_spec *spec, int report_fd, int listen_fd,
+                         pid_t session_pid)
 {
   struct monitor m = { .spec = spec, .pidfd = -1, .lifeline = -1, .listen_fd = -1,
                        .premoved_pidfd = -1, .view = { .cpuset_fd = -1 } };
@@ -606,14 +608,12 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
     snprintf(title, sizeof title, "userjail-mon %s", spec->user);
     uj_set_proc_title(title);
   }
-  m.listen_fd = listen_socket(spec->uid, &err);
+  m.listen_fd = listen_fd;
   m.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (m.listen_fd < 0 || start_jail(&m, session_pid, &err) < 0) {
+  if (start_jail(&m, session_pid, &err) < 0) {
     char path[108];
-    if (m.listen_fd >= 0) {
-      uj_rundir_path(path, sizeof path, spec->uid, ".sock");
-      unlink(path);
-    }
+    uj_rundir_path(path, sizeof path, spec->uid, ".sock");
+    unlink(path);
     if (write(report_fd, err.msg, strnlen(err.msg, sizeof err.msg)) < 0)
       _exit(2);
     _exit(1);
@@ -636,24 +636,38 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, pid_t s
 }
 
 int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
-                     const struct uj_start_opts *opts, struct uj_err *err)
+                     const struct uj_start_opts *opts, int *conn, struct uj_err *err)
 {
   bool caller_exits = opts && opts->caller_exits;
+  cleanup_close int lfd = -1, c = -1;
   int rp[2];
   pid_t mid;
   int status;
-  char msg[UJ_ERR_MSG];
+  char msg[UJ_ERR_MSG], path[108];
 
-  if (pipe2(rp, O_CLOEXEC) < 0)
+  *conn = -1;
+  uj_rundir_path(path, sizeof path, spec->uid, ".sock");
+  /* The socket listens before the monitor exists (we hold the user's lock,
+   * so no other login looks at it yet): our session request waits in its
+   * backlog while the jail is built and is answered first, without a
+   * round trip after the monitor's report. */
+  lfd = listen_socket(spec->uid, err);
+  if (lfd < 0)
+    return -1;
+  if (pipe2(rp, O_CLOEXEC) < 0) {
+    unlink(path);
     return uj_err_set(err, errno, "pipe");
+  }
   /* The monitor outlives the helper and ends up re-parented to the host's
    * init (or subreaper): forked twice, or once when the caller exits right
    * after answering (uj_start_opts.caller_exits). */
   mid = fork();
   if (mid < 0) {
+    int e = errno;
     close(rp[0]);
     close(rp[1]);
-    return uj_err_set(err, errno, "fork");
+    unlink(path);
+    return uj_err_set(err, e, "fork");
   }
   if (mid == 0) {
     close(rp[0]);
@@ -663,14 +677,25 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
      * the next syslog() would write, fail and close it. Start afresh. */
     closelog();
     /* Nothing of the caller (its session socket, the lock) stays open:
-     * the report pipe becomes fd 3 and everything above is closed. */
-    if (uj_child_fds(rp[1], true) < 0)
+     * the report pipe becomes fd 3, the listening socket fd 4 (not
+     * inherited by pasta or anything else it executes), and everything
+     * above is closed. */
+    if (uj_child_fds2(rp[1], lfd, true) < 0 || fcntl(4, F_SETFD, FD_CLOEXEC) < 0)
       _exit(1);
     if (!caller_exits && fork() != 0)
       _exit(0);
-    monitor_main(spec, 3, session_pid);
+    monitor_main(spec, 3, 4, session_pid);
   }
   close(rp[1]);
+  /* Queued now; the listening socket stays the monitor's alone. A monitor
+   * that fails closes it, and the request is dropped with it. */
+  c = uj_monitor_connect(spec->uid, err);
+  close(lfd);
+  lfd = -1;
+  if (c >= 0 && uj_monitor_send_session(c, UJ_CMD_SESSION, session_pid, err) < 0) {
+    close(c);
+    c = -1;
+  }
   /* The init builds the jail's root meanwhile (~2 ms). */
   if (opts && opts->meanwhile)
     opts->meanwhile(opts->arg);
@@ -682,5 +707,12 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
   close(rp[0]);
   if (strcmp(msg, "OK") != 0)
     return uj_err_set(err, 0, "%s", msg[0] ? msg : "jail monitor died during setup");
+  /* A request that could not be queued (err says why) is made now. */
+  if (c < 0 && (c = uj_monitor_connect(spec->uid, err)) >= 0 &&
+      uj_monitor_send_session(c, UJ_CMD_SESSION, session_pid, err) < 0)
+    return -1;
+  if (c < 0)
+    return -1;
+  *conn = steal_fd(&c);
   return 0;
 }
