@@ -7,6 +7,8 @@
 #ifndef UJ_USER_H
 #define UJ_USER_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -29,19 +31,25 @@ int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
 void uj_userinfo_free(struct uj_userinfo *ui);
 
 /* The same in two steps, so the caller can work meanwhile: start forks the
- * lookup child, which looks up the user's passwd entry and group list at
- * once; finish hands it the group names (which the caller learns from the
- * config it parsed meanwhile), waits for the answer (bounded by the
- * timeout given to start) and reaps it. Every started lookup is finished
- * or aborted. */
+ * lookup child (or, `threaded`, starts a thread), which looks up the
+ * user's passwd entry and group list at once; finish hands it the group
+ * names (which the caller learns from the config it parsed meanwhile),
+ * waits for the answer (bounded by the timeout given to start) and reaps
+ * it. Every started lookup is finished or aborted.
+ * `threaded` is for a caller that exits soon after, with _exit (nothing
+ * may wait for a thread that NSS keeps past the deadline), and that never
+ * setns()es into a mount namespace (the kernel refuses that to a process
+ * whose threads are not all gone). */
 struct uj_lookup {
   pid_t pid;
+  bool threaded;
+  pthread_t thread;
   int answer_fd, names_fd;
   long long deadline;  /* CLOCK_MONOTONIC ms */
   unsigned timeout_s;
   char name[257];
 };
-int uj_userinfo_start(const char *name, unsigned timeout_s, struct uj_lookup *lk,
+int uj_userinfo_start(const char *name, unsigned timeout_s, bool threaded, struct uj_lookup *lk,
                       struct uj_err *err);
 int uj_userinfo_finish(struct uj_lookup *lk, const char *const *named, size_t n_named,
                        struct uj_userinfo *ui, struct uj_err *err);

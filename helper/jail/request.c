@@ -87,7 +87,7 @@ static void filter_job_free(struct uj_filter_job *job)
   free(job);
 }
 
-int uj_resolve(const char *config, const char *user, struct uj_resolved *r,
+int uj_resolve(const char *config, const char *user, bool caller_exits, struct uj_resolved *r,
                const struct uj_meanwhile *meanwhile, struct uj_err *err)
 {
   struct uj_err cfg_err;
@@ -100,11 +100,11 @@ int uj_resolve(const char *config, const char *user, struct uj_resolved *r,
   uj_err_clear(&cfg_err);
   if (!config)
     config = UJ_DEFAULT_CONFIG;
-  /* The user's lookup starts first, in its child, and the config is
-   * parsed meanwhile (no directory involved); the child then gets the
-   * groups the config names, so one lookup resolves them too. A config
-   * failure is reported only once we know the user is not root. */
-  if (uj_userinfo_start(user, UJ_TIMEOUT_LOOKUP_S, &lookup, err) < 0)
+  /* The user's lookup starts first, in its thread or child, and the
+   * config is parsed meanwhile (no directory involved); the lookup then
+   * gets the groups the config names, so one lookup resolves them too. A
+   * config failure is reported only once we know the user is not root. */
+  if (uj_userinfo_start(user, UJ_TIMEOUT_LOOKUP_S, caller_exits, &lookup, err) < 0)
     return -1;
   cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, &r->cfg, &r->diags, &r->src,
                                        &cfg_err);
@@ -219,7 +219,7 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bo
    * while the user is looked up; given back below when not needed. */
   struct origin_job oj = { .pid = restore_pid, .fds = restore };
   const struct uj_meanwhile mw = { .fn = origin_find, .arg = &oj };
-  rc = uj_resolve(config, user, &r, &mw, &err);
+  rc = uj_resolve(config, user, caller_exits, &r, &mw, &err);
   n = oj.n;
   if (r.src.fallback)
     uj_stats_bump(UJ_STAT_CONFIG_FALLBACK);

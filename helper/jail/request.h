@@ -28,14 +28,16 @@ struct uj_resolved {
  * fill the jail spec. Returns 0 (jailed: r->s set), 1 (not jailed), or -1
  * with err set (r->s is set when the failure is the rule's, so its on_error
  * applies; NULL when the config itself is unusable). */
-/* `meanwhile` (may be NULL) runs while the user lookup's child asks the
+/* `meanwhile` (may be NULL) runs while the user lookup asks the
  * directory, after the config was read: work that does not depend on the
  * user, done in time this process would spend waiting. */
 struct uj_meanwhile {
   void (*fn)(void *arg);
   void *arg;
 };
-int uj_resolve(const char *config, const char *user, struct uj_resolved *r,
+/* `caller_exits`: the caller is session-open, which exits (_exit) right
+ * after its answer: the lookup runs in a thread, not a child (user.h). */
+int uj_resolve(const char *config, const char *user, bool caller_exits, struct uj_resolved *r,
                const struct uj_meanwhile *meanwhile, struct uj_err *err);
 void uj_resolved_free(struct uj_resolved *r);
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
@@ -70,9 +71,23 @@ static void test_timeout(void **state)
 
 /* In two steps: the lookup runs while the caller works (here: sleeps),
  * then gets the group names. */
+/* Threads of this process (1: the lookup thread is gone). */
+static int n_threads(void)
+{
+  int n = 0;
+  DIR *d = opendir("/proc/self/task");
+  struct dirent *e;
+  while (d && (e = readdir(d)))
+    n += e->d_name[0] != '.';
+  if (d)
+    closedir(d);
+  return n;
+}
+
+/* state: NULL for the child process, non-NULL for the thread (session-open) */
 static void test_start_then_names(void **state)
 {
-  (void) state;
+  bool threaded = *state != NULL;
   const char *named[] = { "daemon", "root" };
   struct passwd *pw = getpwnam("daemon");
   struct uj_lookup lk;
@@ -81,7 +96,7 @@ static void test_start_then_names(void **state)
 
   if (!pw)
     skip();
-  assert_int_equal(uj_userinfo_start("daemon", 10, &lk, &err), 0);
+  assert_int_equal(uj_userinfo_start("daemon", 10, threaded, &lk, &err), 0);
   usleep(100 * 1000);
   assert_int_equal(uj_userinfo_finish(&lk, named, 2, &ui, &err), 0);
   assert_int_equal(ui.u.uid, pw->pw_uid);
@@ -89,6 +104,8 @@ static void test_start_then_names(void **state)
   assert_string_equal(ui.u.groups[0], "daemon");
   uj_userinfo_free(&ui);
   assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+  /* a finished lookup leaves one thread: a monitor can be forked */
+  assert_int_equal(n_threads(), 1);
 }
 
 /* An unknown user: the child answers and exits without reading the names.
@@ -96,7 +113,7 @@ static void test_start_then_names(void **state)
  * error it handles, not a SIGPIPE that kills it. */
 static void test_unknown_with_many_names(void **state)
 {
-  (void) state;
+  bool threaded = *state != NULL;
   static char names[4000][64];
   static const char *named[4000];
   struct uj_lookup lk;
@@ -107,21 +124,43 @@ static void test_unknown_with_many_names(void **state)
     snprintf(names[i], sizeof names[i], "uj-group-%04d-with-a-long-name-to-fill-buffers", i);
     named[i] = names[i];
   }
-  assert_int_equal(uj_userinfo_start("uj-no-such-user-xyz", 10, &lk, &err), 0);
+  assert_int_equal(uj_userinfo_start("uj-no-such-user-xyz", 10, threaded, &lk, &err), 0);
   usleep(100 * 1000); /* it has answered and exited by now */
   assert_int_equal(uj_userinfo_finish(&lk, named, 4000, &ui, &err), -1);
   assert_non_null(strstr(err.msg, "unknown user 'uj-no-such-user-xyz'"));
   assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+  assert_int_equal(n_threads(), 1);
+}
+
+/* A thread past the deadline: the same refusal as the child's, and the
+ * caller goes on (session-open then answers and exits). */
+static void test_thread_timeout(void **state)
+{
+  (void) state;
+  struct uj_lookup lk;
+  struct uj_userinfo ui;
+  struct uj_err err;
+
+  assert_int_equal(uj_userinfo_start("root", 0, true, &lk, &err), 0);
+  assert_int_equal(uj_userinfo_finish(&lk, NULL, 0, &ui, &err), -1);
+  assert_int_equal(err.code, ETIMEDOUT);
+  assert_string_equal(err.msg, "user lookup for root timed out after 0 s (directory slow?)");
+  assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+  /* the next lookup is not disturbed by the one left behind */
+  assert_int_equal(uj_userinfo_start("root", 10, true, &lk, &err), 0);
+  assert_int_equal(uj_userinfo_finish(&lk, NULL, 0, &ui, &err), 0);
+  assert_int_equal(ui.u.uid, 0);
+  uj_userinfo_free(&ui);
 }
 
 /* A lookup given up on (the config could not be read) leaves no child. */
 static void test_abort(void **state)
 {
-  (void) state;
+  bool threaded = *state != NULL;
   struct uj_lookup lk;
   struct uj_err err;
 
-  assert_int_equal(uj_userinfo_start("root", 10, &lk, &err), 0);
+  assert_int_equal(uj_userinfo_start("root", 10, threaded, &lk, &err), 0);
   uj_userinfo_abort(&lk);
   assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
   assert_int_equal(errno, ECHILD);
@@ -129,13 +168,18 @@ static void test_abort(void **state)
 
 int main(void)
 {
+  static int threaded = 1;
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_daemon_named_groups),
     cmocka_unit_test(test_unknown_and_invalid),
     cmocka_unit_test(test_timeout),
-    cmocka_unit_test(test_start_then_names),
-    cmocka_unit_test(test_unknown_with_many_names),
-    cmocka_unit_test(test_abort),
+    cmocka_unit_test_prestate(test_start_then_names, NULL),
+    cmocka_unit_test_prestate(test_start_then_names, &threaded),
+    cmocka_unit_test_prestate(test_unknown_with_many_names, NULL),
+    cmocka_unit_test_prestate(test_unknown_with_many_names, &threaded),
+    cmocka_unit_test(test_thread_timeout),
+    cmocka_unit_test_prestate(test_abort, NULL),
+    cmocka_unit_test_prestate(test_abort, &threaded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
