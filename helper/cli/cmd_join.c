@@ -41,6 +41,7 @@ int uj_cmd_session_open(int argc, char **argv)
   struct uj_join_msg msg;
   struct uj_filter_msg *filter = NULL;
   struct uj_limits_msg limits;
+  struct uj_request_after after;
   struct uj_err err;
   int fds[UJ_MAX_FDS];
   size_t nfds = 0;
@@ -64,12 +65,16 @@ int uj_cmd_session_open(int argc, char **argv)
   /* First: the kernel's wait for the session's cgroup move runs while we
    * work (cgroup/warm.c). */
   uj_cgroup_warm(UJ_CGROUP_ROOT);
-  uj_request_jail(config, user, getppid(), true, &msg, &limits, fds, &nfds, &filter, &created);
+  uj_request_jail(config, user, getppid(), true, &msg, &limits, fds, &nfds, &filter, &created,
+                  &after);
   rc = uj_send_join(MODULE_FD, &msg, &limits, fds, nfds, &err) < 0 ? 1 : 0;
   /* A JAILED answer is followed by the session's seccomp filter. */
   if (rc == 0 && filter && uj_send_fds(MODULE_FD, filter, sizeof *filter, NULL, 0, &err) < 0)
     rc = 1;
   free(filter);
+  /* The module has its answer and enters: the rest waits for no one. */
+  close(MODULE_FD);
+  uj_request_after_run(&after);
   /* Counted once the module has its whole answer, so the count costs the
    * login nothing but the module's wait for our exit. */
   if (rc == 0 && msg.status == UJ_STATUS_JAILED)
@@ -208,6 +213,7 @@ int uj_cmd_run(int argc, char **argv)
   int fds[UJ_MAX_FDS];
   size_t nfds = 0;
   struct uj_filter_msg *filter = NULL;
+  struct uj_request_after after;
   int status = 0, rc;
 
   const struct uj_opt opts[] = { { "--config", true, &config, NULL }, { NULL } };
@@ -224,7 +230,9 @@ int uj_cmd_run(int argc, char **argv)
   cmd = a.rest;
   /* The jail first: its lookup is the bounded one (a slow directory is
    * refused there), and afterwards the user is in the NSS caches. */
-  uj_request_jail(config, user, getpid(), false, &msg, &limits, fds, &nfds, &filter, NULL);
+  uj_request_jail(config, user, getpid(), false, &msg, &limits, fds, &nfds, &filter, NULL,
+                  &after);
+  uj_request_after_run(&after);
   switch (msg.status) {
   case UJ_STATUS_JAILED:
     break;

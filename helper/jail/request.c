@@ -157,10 +157,9 @@ void uj_resolved_free(struct uj_resolved *r)
  * (jail/quick.c). Not from a last valid copy: a broken file sends every
  * login through the helper, which says so in the log each time. */
 static void grant_quick(const char *config, const struct uj_resolved *r,
-                        const struct uj_filter_msg *f, bool allow)
+                        const struct uj_filter_msg *f, bool allow, struct uj_request_after *after)
 {
   struct uj_grant_msg *g;
-  struct uj_err err;
 
   if (r->src.fallback || r->cfg->quick_join_s == 0 ||
       (config && strlen(config) >= UJ_CONFIG_PATH_LEN) || !(g = calloc(1, sizeof *g)))
@@ -171,11 +170,21 @@ static void grant_quick(const char *config, const struct uj_resolved *r,
   g->on_error_allow = allow;
   snprintf(g->config, sizeof g->config, "%s", config ? config : "");
   g->filter = *f;
-  if (uj_monitor_grant(r->spec.uid, g, &err) < 0)
-    syslog(LOG_NOTICE, "%s: no quick logins: %s", r->spec.user, err.msg);
-  free(g);
+  after->grant = g;
+  after->uid = r->spec.uid;
 }
 
+void uj_request_after_run(struct uj_request_after *after)
+{
+  struct uj_err err;
+
+  if (after->line[0])
+    syslog(LOG_INFO, "%s", after->line);
+  if (after->grant && uj_monitor_grant(after->uid, after->grant, &err) < 0)
+    syslog(LOG_NOTICE, "%s: no quick logins: %s", after->user, err.msg);
+  free(after->grant);
+  memset(after, 0, sizeof *after);
+}
 
 /* The cgroups the session process is in (O_PATH dirs, cgroup.h). */
 struct origin_job {
@@ -198,7 +207,8 @@ static void origin_find(void *arg)
 
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bool caller_exits,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
-                     size_t *nfds, struct uj_filter_msg **filter, bool *created)
+                     size_t *nfds, struct uj_filter_msg **filter, bool *created,
+                     struct uj_request_after *after)
 {
   struct uj_resolved r;
   struct uj_err err;
@@ -209,6 +219,8 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bo
 
   memset(msg, 0, sizeof *msg);
   memset(limits, 0, sizeof *limits);
+  memset(after, 0, sizeof *after);
+  snprintf(after->user, sizeof after->user, "%s", user);
   msg->magic = UJ_PROTO_MAGIC;
   *filter = NULL;
   *nfds = 0;
@@ -269,8 +281,9 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bo
     msg->n_restore = (uint32_t) take;
     *nfds += take;
     n = 0;
-    syslog(LOG_INFO, "session of %s joins its jail (init pid %d)", user, msg->init_pid);
-    grant_quick(config, &r, f, allow);
+    snprintf(after->line, sizeof after->line, "session of %s joins its jail (init pid %d)", user,
+             msg->init_pid);
+    grant_quick(config, &r, f, allow, after);
     goto out;
   }
 failed:

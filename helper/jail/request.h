@@ -55,8 +55,20 @@ void uj_resolved_free(struct uj_resolved *r);
 /* *created (may be NULL): with JAILED, whether this request started the
  * jail (for the login latency in `metrics`). */
 /* caller_exits: see uj_start_opts (jail.h). */
+/* *after: what a jailed login leaves for the caller to do once it has
+ * answered (uj_request_after_run; always call it): the log line and the
+ * grant for quick logins. Both wake another process (the log daemon, the
+ * jail's monitor) which, before the answer, the session would wait for. */
+struct uj_request_after {
+  struct uj_grant_msg *grant; /* NULL: none */
+  uid_t uid;
+  char user[257];  /* as uj_lookup's name */
+  char line[340];
+};
 void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bool caller_exits,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
-                     size_t *nfds, struct uj_filter_msg **filter, bool *created);
+                     size_t *nfds, struct uj_filter_msg **filter, bool *created,
+                     struct uj_request_after *after);
+void uj_request_after_run(struct uj_request_after *after);
 
 #endif
