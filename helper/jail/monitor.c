@@ -621,17 +621,27 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, int lis
   if (write(report_fd, "OK", 2) != 2)
     _exit(1);
   close(report_fd);
+  /* The creator asks for the first session right after this report (its
+   * request usually waits in the backlog already: uj_monitor_start). Until
+   * it arrives the count is zero, which must not end the jail, but neither
+   * may a creator that died or failed keep it alive: a bounded wait. */
+  m.first_session_deadline = uj_monitor_now_ms() + UJ_TIMEOUT_FIRST_SESSION_MS;
+  m.trim_at = uj_monitor_now_ms() + UJ_MONITOR_TRIM_MS;
+  {
+    /* Answered before the rest of our set-up below: the login waits for
+     * it, nothing waits for the rest. The session process has not forked
+     * the user's shell yet, so no limit event can fall in between. */
+    struct pollfd lp = { .fd = m.listen_fd, .events = POLLIN };
+    if (poll(&lp, 1, 0) == 1 && (lp.revents & POLLIN))
+      uj_monitor_accept(&m);
+    sched_yield(); /* the creator first, where we share a CPU */
+  }
   if (spec->s->lxcfs && !m.view.limits.lxcfs)
     syslog(LOG_NOTICE, "userjail: jail of %s: no LXCFS at %s, so free and top in the jail show "
            "the host's memory and CPUs", spec->user, spec->s->lxcfs);
   if (uj_events_open(&m.cg, spec->user, &m.view.limits, &m.events, &err) < 0)
     syslog(LOG_WARNING, "userjail: jail of %s: limit events not watched: %s", spec->user,
            err.msg);
-  /* The creator asks for the first session right after this report. Until
-   * it arrives the count is zero, which must not end the jail, but neither
-   * may a creator that died or failed keep it alive: a bounded wait. */
-  m.first_session_deadline = uj_monitor_now_ms() + UJ_TIMEOUT_FIRST_SESSION_MS;
-  m.trim_at = uj_monitor_now_ms() + UJ_MONITOR_TRIM_MS;
   uj_monitor_serve(&m);
 }
 
