@@ -242,6 +242,7 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
   m->init_pid = pid;
   close(chan[1]);
   chan[1] = -1;
+  sched_yield();
   close_many(&m->view.cpuset_fd, 1); /* the init has its copy */
   /* The init builds the root meanwhile; it waits for "G" only before the
    * view of the cgroup, and then opens and joins it by itself (init.c). */
