@@ -122,53 +122,89 @@ int uj_open_nofollow(const char *path, int flags, mode_t mode)
   return fd;
 }
 
+/* One component under cur: a directory made (mkdirat, an existing one is
+ * fine) or, with file_mode, the last component as an empty regular file;
+ * opened beneath cur without following a symlink either way. */
+static int make_one(int cur, const char *comp, bool last, mode_t mode, mode_t file_mode,
+                    const char *path, struct uj_err *err)
+{
+  int fd;
+
+  if (last && file_mode) {
+    /* An existing file is used as it is: opening it for writing would
+     * copy it up into an overlay's upper layer. */
+    fd = uj_open_beneath(cur, comp, O_PATH, err);
+    if (fd >= 0 || err->code != ENOENT)
+      return fd >= 0 ? fd : uj_err_prefix(err, "%s", path);
+    int w = openat(cur, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+                   file_mode);
+    if (w < 0 && errno != EEXIST)
+      return uj_err_set(err, errno, "%s: create mount point", path);
+    if (w >= 0)
+      close(w);
+    fd = uj_open_beneath(cur, comp, O_PATH, err);
+    return fd >= 0 ? fd : uj_err_prefix(err, "%s", path);
+  }
+  if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST)
+    return uj_err_set(err, errno, "%s: mkdir %s", path, comp);
+  return uj_open_beneath(cur, comp, O_PATH | O_DIRECTORY, err);
+}
+
+static bool has_dot_component(const char *p)
+{
+  for (;;) {
+    p = skip_slashes(p);
+    if (!*p)
+      return false;
+    size_t n = strcspn(p, "/");
+    if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+      return true;
+    p += n;
+  }
+}
+
 /* Walk `path` creating directories; when `file_mode` is non-zero the last
- * component is created as an empty regular file instead. */
+ * component is created as an empty regular file instead. Most paths exist
+ * already, or lack only their last component (a jail's root is built from
+ * dozens of them): those take one or two openat2 calls, not three calls
+ * per component; anything else (a missing parent, a symlink, an error)
+ * takes the walk, which also words the errors. */
 static int make_beneath(int dirfd, const char *path, mode_t mode, mode_t file_mode,
                         struct uj_err *err)
 {
   cleanup_free char *copy = strdup(skip_slashes(path));
   cleanup_close int cur = -1;
   char *save = NULL, *comp, *next;
+  struct uj_err e2;
 
   if (!copy)
     return uj_err_set(err, ENOMEM, "%s", path);
+  if (has_dot_component(copy))
+    return uj_err_set(err, EINVAL, "%s: '.' or '..' in path", path);
+  if (*copy) {
+    int fd = uj_open_beneath(dirfd, copy, file_mode ? O_PATH : O_PATH | O_DIRECTORY, &e2);
+    if (fd >= 0)
+      return fd;
+    char *slash = strrchr(copy, '/');
+    if (e2.code == ENOENT && slash) {
+      *slash = '\0';
+      cleanup_close int parent = uj_open_beneath(dirfd, copy, O_PATH | O_DIRECTORY, &e2);
+      *slash = '/';
+      if (parent >= 0)
+        return make_one(parent, slash + 1, true, mode, file_mode, path, err);
+    } else if (e2.code == ENOENT) {
+      return make_one(dirfd, copy, true, mode, file_mode, path, err);
+    }
+  }
   cur = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (cur < 0)
     return uj_err_set(err, errno, "%s", path);
   comp = strtok_r(copy, "/", &save);
   while (comp) {
-    int fd;
     next = strtok_r(NULL, "/", &save);
-    if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0)
-      return uj_err_set(err, EINVAL, "%s: '.' or '..' in path", path);
-    if (!next && file_mode) {
-      /* An existing file is used as it is: opening it for writing would
-       * copy it up into an overlay's upper layer. */
-      fd = uj_open_beneath(cur, comp, O_PATH, err);
-      if (fd >= 0 || err->code != ENOENT) {
-        if (fd < 0)
-          return uj_err_prefix(err, "%s", path);
-        close(cur);
-        cur = fd;
-        break;
-      }
-      int w = openat(cur, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
-                     file_mode);
-      if (w < 0 && errno != EEXIST)
-        return uj_err_set(err, errno, "%s: create mount point", path);
-      if (w >= 0)
-        close(w);
-      fd = uj_open_beneath(cur, comp, O_PATH, err);
-      if (fd < 0)
-        return uj_err_prefix(err, "%s", path);
-    } else {
-      if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST)
-        return uj_err_set(err, errno, "%s: mkdir %s", path, comp);
-      fd = uj_open_beneath(cur, comp, O_PATH | O_DIRECTORY, err);
-      if (fd < 0)
-        return fd;
-    }
+    int fd = make_one(cur, comp, !next, mode, file_mode, path, err);
+    if (fd < 0)
+      return -1;
     close(cur);
     cur = fd;
     comp = next;

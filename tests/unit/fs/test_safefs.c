@@ -145,6 +145,28 @@ static void test_mkdir_beneath(void **state)
   assert_int_equal(access(p, F_OK), -1);
   assert_int_equal(uj_mkdir_beneath(f->root, "/a/../x", 0755, &err), -1);
   assert_int_equal(err.code, EINVAL);
+  /* "." too, though it resolves to an existing directory */
+  assert_int_equal(uj_mkdir_beneath(f->root, "/a/./b", 0755, &err), -1);
+  assert_int_equal(err.code, EINVAL);
+  /* only the last component missing (the short way): made, with its mode */
+  fd = uj_mkdir_beneath(f->root, "/a/b/last", 0750, &err);
+  assert_true(fd >= 0);
+  close(fd);
+  at(f, p, sizeof p, "a/b/last");
+  assert_int_equal(stat(p, &st), 0);
+  assert_true(S_ISDIR(st.st_mode));
+  assert_int_equal(st.st_mode & 0777, 0750);
+  /* a single component, at the top */
+  fd = uj_mkdir_beneath(f->root, "/top", 0755, &err);
+  assert_true(fd >= 0);
+  close(fd);
+  /* the last component missing under a symlinked parent: refused */
+  assert_int_equal(uj_mkdir_beneath(f->root, "/a/link/ujtest2", 0755, &err), -1);
+  assert_int_equal(err.code, ELOOP);
+  assert_int_equal(access("/etc/ujtest2", F_OK), -1);
+  /* a file where a directory is wanted */
+  assert_int_equal(uj_mkdir_beneath(f->root, "/a/b/file", 0755, &err), -1);
+  assert_int_equal(err.code, ENOTDIR);
 }
 
 static void test_mkfile_beneath(void **state)
@@ -178,6 +200,18 @@ static void test_mkfile_beneath(void **state)
   /* a symlink as the mount point is refused, the target untouched */
   assert_int_equal(uj_mkfile_beneath(f->root, "/a/lfile", 0644, &err), -1);
   assert_int_equal(err.code, ELOOP);
+  /* a new file beside an existing one (the short way) */
+  fd = uj_mkfile_beneath(f->root, "/a/b/second", 0600, &err);
+  assert_true(fd >= 0);
+  close(fd);
+  at(f, p, sizeof p, "a/b/second");
+  assert_int_equal(stat(p, &after), 0);
+  assert_true(S_ISREG(after.st_mode));
+  assert_int_equal(after.st_mode & 0777, 0600);
+  /* under a symlinked parent: refused, nothing made at its target */
+  assert_int_equal(uj_mkfile_beneath(f->root, "/a/link/ujtest3", 0644, &err), -1);
+  assert_int_equal(err.code, ELOOP);
+  assert_int_equal(access("/etc/ujtest3", F_OK), -1);
 }
 
 static void test_write_file_beneath(void **state)
