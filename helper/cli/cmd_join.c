@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,10 +72,8 @@ int uj_cmd_session_open(int argc, char **argv)
   if (rc == 0 && filter && uj_send_fds(MODULE_FD, filter, sizeof *filter, NULL, 0, &err) < 0)
     rc = 1;
   free(filter);
-  /* The module has its answer and enters: the rest waits for no one, and
-   * goes after the module where both share a CPU. */
+  /* The module has its answer and enters: the rest waits for no one. */
   close(MODULE_FD);
-  sched_yield();
   uj_request_after_run(&after);
   /* Counted once the module has its whole answer, so the count costs the
    * login nothing but the module's wait for our exit. */

@@ -189,10 +189,6 @@ void uj_init_main(const struct uj_jail_spec *spec, struct uj_jail_view *view, in
   uj_cgroup_close(&w.cg); /* joined and bound: no cgroup fd stays in the jail */
   if (write(chan, view->limits.lxcfs ? "OKL" : "OK", view->limits.lxcfs ? 3 : 2) < 2)
     _exit(1);
-  /* The login waits for the monitor, just woken, and no longer for us:
-   * what is left here (dropping capabilities, executing the reaper) goes
-   * after it where both share a CPU. */
-  sched_yield();
   become_reaper(reaper, chan);
 fail:
   if (write(chan, err.msg, strnlen(err.msg, sizeof err.msg)) < 0)

@@ -242,7 +242,6 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
   m->init_pid = pid;
   close(chan[1]);
   chan[1] = -1;
-  sched_yield();
   close_many(&m->view.cpuset_fd, 1); /* the init has its copy */
   /* The init builds the root meanwhile; it waits for "G" only before the
    * view of the cgroup, and then opens and joins it by itself (init.c). */
@@ -635,7 +634,6 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, int lis
     struct pollfd lp = { .fd = m.listen_fd, .events = POLLIN };
     if (poll(&lp, 1, 0) == 1 && (lp.revents & POLLIN))
       uj_monitor_accept(&m);
-    sched_yield(); /* the creator first, where we share a CPU */
   }
   if (spec->s->lxcfs && !m.view.limits.lxcfs)
     syslog(LOG_NOTICE, "userjail: jail of %s: no LXCFS at %s, so free and top in the jail show "

@@ -95,6 +95,40 @@ expect_gone "nothing left after the seccomp tests" "$U"
 out=$(uj_ssh "$U" 'echo next-login-ok' 2>&1)
 expect_eq "next login works" next-login-ok "$out"
 
+# --- the kept program (jail/seccomp_cache.c): one per rule setting, and a
+# copy that is not this setting's own, or not whole, is never installed
+rm -f /run/userjail/seccomp-*.bpf
+uj_conf_basic 'seccomp_allow = [ "keyctl" ];'
+out=$(uj_ssh "$U" './probe' 2>&1)
+expect_eq "kept program: keyctl allowed back by the rule" OK "$(field keyctl "$out")"
+allowf=$(ls /run/userjail/seccomp-*.bpf 2>/dev/null)
+expect_eq "kept program: one file for that setting" 1 "$(wc -w <<<"$allowf")"
+expect_gone "kept program: first jail ended" "$U"
+uj_conf_basic
+out=$(uj_ssh "$U" './probe' 2>&1)
+expect_eq "kept program: default rule refuses keyctl" EPERM "$(field keyctl "$out")"
+deff=$(ls /run/userjail/seccomp-*.bpf | grep -vxF "$allowf")
+expect_eq "kept program: a second file for the default setting" 1 "$(wc -w <<<"$deff")"
+expect_eq "kept program: root's, mode 600" "root 600" "$(stat -c '%U %a' "$deff" 2>&1)"
+expect_gone "kept program: second jail ended" "$U"
+out=$(uj_ssh "$U" './probe' 2>&1)
+expect_eq "kept program read back: keyctl still refused" EPERM "$(field keyctl "$out")"
+expect_eq "kept program read back: TIOCSTI still refused" EPERM "$(field TIOCSTI "$out")"
+expect_gone "kept program: third jail ended" "$U"
+# the allow-back program under the default's name: another rule's program
+cp "$allowf" "$deff"
+out=$(uj_ssh "$U" './probe' 2>&1)
+expect_eq "another rule's program in its place: keyctl still refused" EPERM "$(field keyctl "$out")"
+check "another rule's program in its place: replaced by the right one" \
+  bash -c "! cmp -s '$allowf' '$deff'"
+expect_gone "kept program: fourth jail ended" "$U"
+truncate -s 100 "$deff"
+out=$(uj_ssh "$U" './probe' 2>&1)
+expect_eq "a cut program: keyctl still refused" EPERM "$(field keyctl "$out")"
+expect_eq "a cut program: bpf still refused" EPERM "$(field bpf "$out")"
+check "a cut program: written whole again" test "$(stat -c %s "$deff")" -gt 100
+expect_gone "nothing left after the kept-program checks" "$U"
+
 # --- userjail run from an admin's terminal (tmux gives the admin a real tty)
 T=(tmux -L "ujt-$UJ_TAG")
 UJ_CLEANUP_HOOKS+=("tmux -L ujt-$UJ_TAG kill-server")
