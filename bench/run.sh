@@ -11,6 +11,8 @@
 #   BENCH_SECTIONS="network memory"   run only these sections (after setup);
 #                     their rows go to build/bench/raw/results.csv, so the
 #                     committed bench/results.csv keeps the last full run
+#   BENCH_SECTIONS=builds BENCH_B=DIR   first logins of this build against
+#                     the build in DIR, paired (not part of the full run)
 #   bench/run.sh --cleanup   only remove what a killed run left behind
 #
 # Everything it makes is removed at exit (see bench/lib.sh).
@@ -615,6 +617,31 @@ ensure_tools() {
   log "installing what the benchmark compares against: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
     die "cannot install ${missing[*]}: run 'apt-get install ${missing[*]}' (or BENCH_NO_COMPARE=1 to run without the bubblewrap/firejail columns)"
+}
+
+# Two builds against each other: first logins after quiet gaps with this
+# build and with BENCH_B (another build directory), interleaved and paired,
+# through the same PAM stack (only the module and helper paths differ: a
+# leaner stack for one of them once looked like a 1 ms gain).
+#   BENCH_SECTIONS=builds BENCH_B=/path/to/other/build bench/run.sh
+section_builds() {
+  local spec=$RAW/builds.spec raw=$RAW/builds.raw gap=${BENCH_GAP_MS:-500} B=${BENCH_B:-}
+  [ -n "$B" ] && [ -x "$B/userjail" ] && [ -f "$B/pam_userjail.so" ] ||
+    die "section builds: set BENCH_B to another build directory (with userjail and pam_userjail.so)"
+  B=$(cd "$B" && pwd)
+  sed "s#^session required .*pam_userjail.so.*#session required $B/pam_userjail.so config=$BW/userjail.conf helper=$B/userjail#" \
+    "/etc/pam.d/$SSHD_UJ" >/etc/pam.d/ujb-builds-b
+  log "first logins, this build against $B: ${gap} ms quiet gaps, $ROUNDS rounds"
+  {
+    printf 'quiet-base\t-\tpamtester %s ujbjail open_session close_session\n' "$SSHD_PLAIN"
+    printf 'this-first\t%s stop ujbjail >/dev/null 2>&1; true\tpamtester %s ujbjail open_session close_session\n' "$UJ" "$SSHD_UJ"
+    printf 'other-first\t%s stop ujbjail >/dev/null 2>&1; true\tpamtester ujb-builds-b ujbjail open_session close_session\n' "$UJ"
+  } >"$spec"
+  rm -f "$raw"
+  "$BUILD_BENCH/ujb-time" -f "$spec" -n "$ROUNDS" -w "$WARM" -g "$gap" -o "$raw"
+  rm -f /etc/pam.d/ujb-builds-b
+  emit login-builds "$raw" this-first
+  stop_jail ujbjail
 }
 
 main() {
