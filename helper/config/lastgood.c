@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "fs/safefs.h"
 #include "util/text.h"
 
 void uj_config_last_good_path(const char *store, const char *config, char *buf, size_t len)
@@ -51,63 +52,25 @@ static bool copy_is(const char *copy, const char *text, size_t len)
   cleanup_close int fd = open(copy, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   cleanup_free char *buf = NULL;
   struct stat st;
-  size_t got = 0;
 
   if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t) st.st_size != len)
     return false;
   if (!(buf = malloc(len + 1)))
     return false;
-  while (got < len) {
-    ssize_t r = read(fd, buf + got, len - got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return false;
-    got += (size_t) r;
-  }
-  return memcmp(buf, text, len) == 0;
+  return uj_read_exact(fd, buf, len) == 0 && memcmp(buf, text, len) == 0;
 }
 
 int uj_config_save_last_good(const char *store, const char *config, const char *text,
                              size_t len, struct uj_err *err)
 {
-  char copy[256], tmp[300];
-  cleanup_close int fd = -1;
-  size_t done = 0;
+  char copy[256];
 
   uj_config_last_good_path(store, config, copy, sizeof copy);
   if (copy_is(copy, text, len))
     return 0; /* the common case: every login reads an unchanged file */
   if (store_ensure(store, err) < 0)
     return -1;
-  /* A unique temp name, renamed over the copy: concurrent logins each
-   * write whole files, and a reader never sees half of one. */
-  snprintf(tmp, sizeof tmp, "%s/.last-good.XXXXXX", store);
-  fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0)
-    return uj_err_set(err, errno, "create %s", tmp);
-  if (fchmod(fd, 0600) < 0) {
-    uj_err_set(err, errno, "chmod %s", tmp);
-    goto fail;
-  }
-  while (done < len) {
-    ssize_t w = write(fd, text + done, len - done);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0) {
-      uj_err_set(err, w < 0 ? errno : EIO, "write %s", tmp);
-      goto fail;
-    }
-    done += (size_t) w;
-  }
-  if (fsync(fd) < 0 || rename(tmp, copy) < 0) {
-    uj_err_set(err, errno, "save %s", copy);
-    goto fail;
-  }
-  return 0;
-fail:
-  unlink(tmp);
-  return -1;
+  return uj_replace_file(store, copy, text, len, err);
 }
 
 bool uj_config_has_last_good(const char *store, const char *config)

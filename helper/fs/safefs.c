@@ -278,6 +278,57 @@ int uj_read_small(const char *path, char *buf, size_t len, struct uj_err *err)
   return (int) total;
 }
 
+int uj_replace_file(const char *dir, const char *path, const void *buf, size_t len,
+                    struct uj_err *err)
+{
+  char tmp[PATH_MAX];
+  cleanup_close int fd = -1;
+  size_t done = 0;
+
+  if (snprintf(tmp, sizeof tmp, "%s/.tmp.XXXXXX", dir) >= (int) sizeof tmp)
+    return uj_err_set(err, ENAMETOOLONG, "%s", path);
+  fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0)
+    return uj_err_set(err, errno, "create %s", tmp);
+  if (fchmod(fd, 0600) < 0) {
+    uj_err_set(err, errno, "chmod %s", tmp);
+    goto fail;
+  }
+  while (done < len) {
+    ssize_t w = write(fd, (const char *) buf + done, len - done);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      uj_err_set(err, w < 0 ? errno : EIO, "write %s", tmp);
+      goto fail;
+    }
+    done += (size_t) w;
+  }
+  if (fsync(fd) < 0 || rename(tmp, path) < 0) {
+    uj_err_set(err, errno, "save %s", path);
+    goto fail;
+  }
+  return 0;
+fail:
+  unlink(tmp);
+  return -1;
+}
+
+int uj_read_exact(int fd, void *buf, size_t len)
+{
+  size_t got = 0;
+
+  while (got < len) {
+    ssize_t r = read(fd, (char *) buf + got, len - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return -1;
+    got += (size_t) r;
+  }
+  return 0;
+}
+
 int uj_write_str(const char *path, const char *s, struct uj_err *err)
 {
   cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -39,6 +39,16 @@ int uj_write_file_beneath(int dirfd, const char *path, const char *content, mode
  * For /proc and /sys files. */
 int uj_read_small(const char *path, char *buf, size_t len, struct uj_err *err);
 
+/* Replace `path` (a file in directory `dir`) with buf[0..len), mode 0600:
+ * written to a unique temporary name in `dir` and renamed over `path`, so
+ * concurrent writers each leave a whole file and a reader never sees half
+ * of one. The temporary file is removed on failure. */
+int uj_replace_file(const char *dir, const char *path, const void *buf, size_t len,
+                    struct uj_err *err);
+
+/* Read exactly len bytes from fd: 0, or -1 (error, or the file ended). */
+int uj_read_exact(int fd, void *buf, size_t len);
+
 /* Write a string to an existing file (for /proc and cgroup knobs). */
 int uj_write_str(const char *path, const char *s, struct uj_err *err);
 

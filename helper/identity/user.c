@@ -467,38 +467,29 @@ int uj_userinfo_start(const char *name, unsigned timeout_s, bool threaded, struc
     return uj_err_set(err, e, "user lookup for %s: pipe", name);
   }
   if (threaded) {
-    e = start_thread(lk, q[0], p[1]);
-    if (e != 0) {
+    e = start_thread(lk, q[0], p[1]); /* the thread owns q[0] and p[1] now */
+    lk->threaded = e == 0;
+  } else {
+    pid = fork();
+    e = pid < 0 ? errno : 0;
+    if (pid == 0) {
       close(p[0]);
+      close(q[1]);
+      child_lookup(name, q[0], p[1]);
+    }
+    if (pid > 0) {
       close(p[1]);
       close(q[0]);
-      close(q[1]);
-      return uj_err_set(err, e, "user lookup for %s: thread", name);
+      lk->pid = pid;
     }
-    lk->threaded = true;
-    lk->answer_fd = p[0];
-    lk->names_fd = q[1];
-    lk->deadline = now_ms() + (long long) timeout_s * 1000;
-    lk->timeout_s = timeout_s;
-    return 0;
   }
-  pid = fork();
-  if (pid < 0) {
-    e = errno;
+  if (e != 0) {
     close(p[0]);
     close(p[1]);
     close(q[0]);
     close(q[1]);
-    return uj_err_set(err, e, "user lookup for %s: fork", name);
+    return uj_err_set(err, e, "user lookup for %s: %s", name, threaded ? "thread" : "fork");
   }
-  if (pid == 0) {
-    close(p[0]);
-    close(q[1]);
-    child_lookup(name, q[0], p[1]);
-  }
-  close(p[1]);
-  close(q[0]);
-  lk->pid = pid;
   lk->answer_fd = p[0];
   lk->names_fd = q[1];
   lk->deadline = now_ms() + (long long) timeout_s * 1000;

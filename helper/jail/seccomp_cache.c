@@ -20,7 +20,6 @@
  * The directory is a tmpfs: a reboot starts empty. */
 #include "jail/seccomp.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "fs/safefs.h"
 #include "util/text.h"
 
 #define CACHE_MAGIC "UJBPF01"
@@ -82,7 +82,7 @@ int uj_seccomp_cache_load(const char *dir, uint64_t key, struct sock_filter *out
   struct cache_head h;
   struct file_id now;
   struct stat st;
-  size_t len, got = 0;
+  size_t len;
   uint64_t sum;
 
   if (!dir || !dir_is_private(dir))
@@ -94,16 +94,8 @@ int uj_seccomp_cache_load(const char *dir, uint64_t key, struct sock_filter *out
       (size_t) st.st_size > sizeof h + (size_t) max * sizeof *out + sizeof sum)
     return -1;
   len = (size_t) st.st_size;
-  if (!(buf = malloc(len)))
+  if (!(buf = malloc(len)) || uj_read_exact(fd, buf, len) < 0)
     return -1;
-  while (got < len) {
-    ssize_t r = read(fd, buf + got, len - got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return -1;
-    got += (size_t) r;
-  }
   memcpy(&sum, buf + len - sizeof sum, sizeof sum);
   if (sum != uj_text_hash(buf, len - sizeof sum))
     return -1;
@@ -124,12 +116,12 @@ int uj_seccomp_cache_load(const char *dir, uint64_t key, struct sock_filter *out
 void uj_seccomp_cache_store(const char *dir, uint64_t key, const char *lib,
                             const struct sock_filter *prog, uint32_t n)
 {
-  char path[300], tmp[320];
-  cleanup_close int fd = -1;
+  char path[300];
   cleanup_free char *buf = NULL;
   struct cache_head h;
-  size_t len = sizeof h + (size_t) n * sizeof *prog, done = 0;
+  size_t len = sizeof h + (size_t) n * sizeof *prog;
   uint64_t sum;
+  struct uj_err err;
 
   if (!dir || !lib || strlen(lib) >= sizeof h.lib || !dir_is_private(dir))
     return;
@@ -146,26 +138,7 @@ void uj_seccomp_cache_store(const char *dir, uint64_t key, const char *lib,
   memcpy(buf + sizeof h, prog, (size_t) n * sizeof *prog);
   sum = uj_text_hash(buf, len);
   memcpy(buf + len, &sum, sizeof sum);
-  len += sizeof sum;
-  /* A unique temp name renamed over the file: concurrent first logins each
-   * write a whole file, and a reader never sees half of one. */
   cache_path(dir, key, path, sizeof path);
-  snprintf(tmp, sizeof tmp, "%s/.seccomp.XXXXXX", dir);
-  fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0)
-    return;
-  if (fchmod(fd, 0600) < 0)
-    goto fail;
-  while (done < len) {
-    ssize_t w = write(fd, buf + done, len - done);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      goto fail;
-    done += (size_t) w;
-  }
-  if (rename(tmp, path) == 0)
-    return;
-fail:
-  unlink(tmp);
+  /* Best effort: without it the next login builds the program again. */
+  uj_replace_file(dir, path, buf, len + sizeof sum, &err);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -238,6 +239,39 @@ static void test_write_file_beneath(void **state)
   assert_string_equal(buf, "data");
 }
 
+/* A whole file replaced in one rename, private, no temporary left; read
+ * back exactly, and a file shorter than asked is an error. */
+static void test_replace_file(void **state)
+{
+  struct fx *f = *state;
+  struct uj_err err;
+  struct stat st;
+  char p[128], buf[16];
+  int fd;
+
+  at(f, p, sizeof p, "replaced");
+  assert_int_equal(uj_replace_file(f->dir, p, "first version", 13, &err), 0);
+  assert_int_equal(uj_replace_file(f->dir, p, "second", 6, &err), 0);
+  assert_int_equal(stat(p, &st), 0);
+  assert_int_equal(st.st_mode & 07777, 0600);
+  assert_int_equal(st.st_size, 6);
+  fd = open(p, O_RDONLY);
+  assert_true(fd >= 0);
+  assert_int_equal(uj_read_exact(fd, buf, 6), 0);
+  assert_memory_equal(buf, "second", 6);
+  assert_int_equal(uj_read_exact(fd, buf, 1), -1); /* at its end */
+  close(fd);
+  DIR *d = opendir(f->dir);
+  struct dirent *e;
+  assert_non_null(d);
+  while ((e = readdir(d)))
+    assert_null(strstr(e->d_name, ".tmp."));
+  closedir(d);
+  /* a directory that cannot take it: the error names the file */
+  assert_int_equal(uj_replace_file("/nonexistent-uj", "/nonexistent-uj/x", "x", 1, &err), -1);
+  assert_non_null(strstr(err.msg, "/nonexistent-uj"));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -246,6 +280,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_mkdir_beneath, setup, teardown),
     cmocka_unit_test_setup_teardown(test_mkfile_beneath, setup, teardown),
     cmocka_unit_test_setup_teardown(test_write_file_beneath, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_replace_file, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
