@@ -51,42 +51,6 @@ static void filter_build(void *arg)
   job->rc = 0;
 }
 
-/* The filter depends on these settings only (jail/seccomp.c). */
-static bool same_filter(const struct uj_settings *a, const struct uj_settings *b)
-{
-  return a->seccomp == b->seccomp &&
-         (!a->seccomp || (a->seccomp_allow == b->seccomp_allow && a->userns == b->userns));
-}
-
-/* While the lookup child asks the directory, this process would only
- * wait: build the session's filter meanwhile when every rule asks for the
- * same one (the usual config), instead of later, when the jail's init and
- * monitor need the CPUs. With rules that differ, it waits for the policy.
- * A user who turns out not to be jailed cost it a little CPU, no time. */
-static void prebuild_filter(struct uj_resolved *r)
-{
-  const struct uj_config *c = r->cfg;
-  struct uj_filter_job *job;
-
-  if (!c || c->n_rules == 0)
-    return;
-  for (size_t i = 1; i < c->n_rules; i++)
-    if (!same_filter(&c->rules[0].s, &c->rules[i].s))
-      return;
-  if (!(job = calloc(1, sizeof *job)))
-    return;
-  job->s = &c->rules[0].s;
-  filter_build(job);
-  r->filter = job;
-}
-
-static void filter_job_free(struct uj_filter_job *job)
-{
-  if (job)
-    free(job->f);
-  free(job);
-}
-
 int uj_resolve(const char *config, const char *user, bool caller_exits, struct uj_resolved *r,
                const struct uj_meanwhile *meanwhile, struct uj_err *err)
 {
@@ -112,8 +76,6 @@ int uj_resolve(const char *config, const char *user, bool caller_exits, struct u
     uj_userinfo_abort(&lookup);
     return uj_err_set(err, ENOMEM, "configuration");
   }
-  if (cfg_rc == 0)
-    prebuild_filter(r);
   if (meanwhile && meanwhile->fn)
     meanwhile->fn(meanwhile->arg);
   if (uj_userinfo_finish(&lookup, named, n_named, &r->ui, err) < 0)
@@ -145,7 +107,6 @@ int uj_resolve(const char *config, const char *user, bool caller_exits, struct u
 
 void uj_resolved_free(struct uj_resolved *r)
 {
-  filter_job_free(r->filter);
   uj_config_free(r->cfg);
   uj_diags_free(&r->diags);
   uj_userinfo_free(&r->ui);
@@ -243,19 +204,16 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bo
   if (rc == 0 && oj.rc < 0)
     syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, oj.err.msg);
   struct uj_filter_job job = { .s = r.s };
-  if (rc == 0 && r.filter && same_filter(r.filter->s, r.s)) {
-    job = *r.filter; /* built while the user was looked up */
-    r.filter->f = NULL;
-  }
-  const struct uj_start_opts opts = { .meanwhile = job.done ? NULL : filter_build, .arg = &job,
+  const struct uj_start_opts opts = { .meanwhile = filter_build, .arg = &job,
                                       .caller_exits = caller_exits };
   if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, created, &opts,
                               &err) == 0) {
-    /* The filter was built while the user was looked up (prebuild_filter),
-     * else while a new jail's init built its root, else here, after
-     * joining a running jail. libseccomp is dlclose()d after each build:
-     * a monitor forked after one does not carry it. On failure the session
-     * is given back (closing its connection ends it at the monitor). */
+    /* The filter was built while a new jail's init built its root, else
+     * here, after joining a running jail: usually read back from
+     * /run/userjail (seccomp_cache.c). libseccomp, when a build loads it,
+     * is dlclose()d after it: a monitor forked later does not carry it. On
+     * failure the session is given back (closing its connection ends it
+     * at the monitor). */
     if (!job.done)
       filter_build(&job);
     struct uj_filter_msg *f = steal_pointer(&job.f);

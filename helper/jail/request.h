@@ -19,9 +19,6 @@ struct uj_resolved {
   struct uj_config_source src;   /* fallback: cfg is the last valid copy */
   const struct uj_settings *s;   /* NULL: not jailed */
   struct uj_jail_spec spec;      /* valid when s != NULL and resolve returned 0 */
-  /* The session's seccomp filter, built while the user lookup ran when
-   * every rule asks for the same one (request.c, prebuild_filter). */
-  struct uj_filter_job *filter;
 };
 
 /* Load `config` (NULL: the default), look up `user`, apply the policy and
