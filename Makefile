@@ -160,11 +160,11 @@ FUZZ_CC     ?= clang
 FUZZ_CFLAGS  = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all -fno-omit-frame-pointer \
                $(PKG_CFLAGS) -I. -Ihelper -D_GNU_SOURCE
-FUZZ_SRC     = tests/fuzz/fuzz_config.c $(wildcard helper/config/*.c) $(wildcard helper/util/*.c) common/err.c
+FUZZ_SRC     = tests/fuzz/fuzz_config.c $(wildcard helper/config/*.c) $(wildcard helper/util/*.c) helper/fs/safefs.c common/err.c
 FUZZ_RUNS   ?= 10000
 FUZZ_TIME   ?= 600
 
-$(B)/fuzz/fuzz_config: $(FUZZ_SRC) $(wildcard helper/config/*.h) $(wildcard common/*.h)
+$(B)/fuzz/fuzz_config: $(FUZZ_SRC) $(wildcard helper/config/*.h) helper/fs/safefs.h $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRC) $(shell pkg-config --libs libconfig)
 
