@@ -11,10 +11,14 @@
  *                            per second of wall clock over SECS seconds
  *   vmtool peak FILE SECS    highest number seen in FILE (e.g. pids.current)
  *                            while polling it every 10 ms for SECS seconds
+ *   vmtool peakcg DIR SECS   the same for cgroup DIR, two figures: highest
+ *                            pids.current, and most tasks (threads) listed
+ *                            in the cgroup.threads files of DIR's tree
  *   vmtool forkloop N        fork + _exit + wait, N times: median, mean us
  *   vmtool cgprobe A B N MS  move itself between the cgroup.procs files A
  *                            and B N times, MS ms apart: median, mean us
  *                            per move (bench/vm-cgmodes.sh) */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -134,6 +138,58 @@ static int peak(const char *path, double secs)
   return 0;
 }
 
+/* Tasks listed in cgroup.threads of dir and every cgroup below it: the
+ * processes that really are in the jail, as opposed to pids.current, which
+ * a fork about to be refused charges for an instant (the kernel's
+ * pids_try_charge adds, compares with pids.max, then takes it back). */
+static long count_tasks(const char *dir)
+{
+  char path[1024];
+  long n = 0;
+  int c;
+  FILE *f;
+  DIR *d;
+  struct dirent *e;
+
+  snprintf(path, sizeof path, "%s/cgroup.threads", dir);
+  f = fopen(path, "r");
+  if (!f)
+    return 0;
+  while ((c = getc(f)) != EOF)
+    n += c == '\n';
+  fclose(f);
+  d = opendir(dir);
+  if (!d)
+    return n;
+  while ((e = readdir(d)))
+    if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      n += count_tasks(path);
+    }
+  closedir(d);
+  return n;
+}
+
+static int peakcg(const char *dir, double secs)
+{
+  char cur[1024];
+  double end = now() + secs;
+  long long max = -1;
+  long tasks = 0;
+  snprintf(cur, sizeof cur, "%s/pids.current", dir);
+  while (now() < end) {
+    long long v = read_num(cur, NULL);
+    long t = count_tasks(dir);
+    if (v > max)
+      max = v;
+    if (t > tasks)
+      tasks = t;
+    usleep(10000);
+  }
+  printf("%lld %ld\n", max, tasks);
+  return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
   double x = *(const double *) a, y = *(const double *) b;
@@ -199,11 +255,13 @@ int main(int argc, char **argv)
     return cpufrac(argv[2], atof(argv[3]));
   if (argc == 4 && !strcmp(argv[1], "peak"))
     return peak(argv[2], atof(argv[3]));
+  if (argc == 4 && !strcmp(argv[1], "peakcg"))
+    return peakcg(argv[2], atof(argv[3]));
   if (argc == 3 && !strcmp(argv[1], "forkloop"))
     return forkloop(atoi(argv[2]));
   if (argc == 6 && !strcmp(argv[1], "cgprobe"))
     return cgprobe(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
-  fprintf(stderr, "usage: vmtool hog MB | spin S | bomb S | cpufrac DIR S | peak FILE S | "
+  fprintf(stderr, "usage: vmtool hog MB | spin S | bomb S | cpufrac DIR S | peak FILE S | peakcg DIR S | "
           "forkloop N | cgprobe A B N MS\n");
   return 2;
 }
