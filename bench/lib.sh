@@ -334,7 +334,7 @@ bench_cleanup() {
   fi
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
   for f in "${bins[@]}"; do rm -f "$f" "/etc/pam.d/${f##*/}"; done
-  rm -f "/etc/pam.d/$SSHD_UJ" "/etc/pam.d/$SSHD_PLAIN" /etc/pam.d/ujb-builds-b
+  rm -f "/etc/pam.d/$SSHD_UJ" "/etc/pam.d/$SSHD_PLAIN" /etc/pam.d/ujb-builds-*
   if [ -n "$UIDMIN" ] && [ -x "$BUILD_BENCH/ujb-users" ]; then
     "$BUILD_BENCH/ujb-users" del ujb "$UIDMIN" "$UIDMAX" >/dev/null
   fi

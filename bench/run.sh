@@ -11,8 +11,9 @@
 #   BENCH_SECTIONS="network memory"   run only these sections (after setup);
 #                     their rows go to build/bench/raw/results.csv, so the
 #                     committed bench/results.csv keeps the last full run
-#   BENCH_SECTIONS=builds BENCH_B=DIR   first logins of this build against
-#                     the build in DIR, paired (not part of the full run)
+#   BENCH_SECTIONS=builds BENCH_B="DIR ..."   first logins of this build
+#                     against the builds in DIRs, interleaved and paired
+#                     (not part of the full run)
 #   bench/run.sh --cleanup   only remove what a killed run left behind
 #
 # Everything it makes is removed at exit (see bench/lib.sh).
@@ -619,27 +620,34 @@ ensure_tools() {
     die "cannot install ${missing[*]}: run 'apt-get install ${missing[*]}' (or BENCH_NO_COMPARE=1 to run without the bubblewrap/firejail columns)"
 }
 
-# Two builds against each other: first logins after quiet gaps with this
-# build and with BENCH_B (another build directory), interleaved and paired,
-# through the same PAM stack (only the module and helper paths differ: a
-# leaner stack for one of them once looked like a 1 ms gain).
-#   BENCH_SECTIONS=builds BENCH_B=/path/to/other/build bench/run.sh
+# Builds against each other: first logins after quiet gaps with this build
+# and with each build directory in BENCH_B (space-separated), interleaved
+# and paired, through the same PAM stack (only the module and helper paths
+# differ: a leaner stack for one of them once looked like a 1 ms gain).
+#   BENCH_SECTIONS=builds BENCH_B="/path/to/other/build ..." bench/run.sh
 section_builds() {
-  local spec=$RAW/builds.spec raw=$RAW/builds.raw gap=${BENCH_GAP_MS:-500} B=${BENCH_B:-}
-  [ -n "$B" ] && [ -x "$B/userjail" ] && [ -f "$B/pam_userjail.so" ] ||
-    die "section builds: set BENCH_B to another build directory (with userjail and pam_userjail.so)"
-  B=$(cd "$B" && pwd)
-  sed "s#^session required .*pam_userjail.so.*#session required $B/pam_userjail.so config=$BW/userjail.conf helper=$B/userjail#" \
-    "/etc/pam.d/$SSHD_UJ" >/etc/pam.d/ujb-builds-b
-  log "first logins, this build against $B: ${gap} ms quiet gaps, $ROUNDS rounds"
+  local spec=$RAW/builds.spec raw=$RAW/builds.raw gap=${BENCH_GAP_MS:-500} d n=0 items=""
+  [ -n "${BENCH_B:-}" ] || die "section builds: set BENCH_B to other build directories"
   {
     printf 'quiet-base\t-\tpamtester %s ujbjail open_session close_session\n' "$SSHD_PLAIN"
     printf 'this-first\t%s stop ujbjail >/dev/null 2>&1; true\tpamtester %s ujbjail open_session close_session\n' "$UJ" "$SSHD_UJ"
-    printf 'other-first\t%s stop ujbjail >/dev/null 2>&1; true\tpamtester ujb-builds-b ujbjail open_session close_session\n' "$UJ"
   } >"$spec"
+  for d in $BENCH_B; do
+    [ -x "$d/userjail" ] && [ -f "$d/pam_userjail.so" ] ||
+      die "section builds: $d has no userjail and pam_userjail.so"
+    d=$(cd "$d" && pwd)
+    n=$((n + 1))
+    sed "s#^session required .*pam_userjail.so.*#session required $d/pam_userjail.so config=$BW/userjail.conf helper=$d/userjail#" \
+      "/etc/pam.d/$SSHD_UJ" >"/etc/pam.d/ujb-builds-$n"
+    printf 'other%d-first\t%s stop ujbjail >/dev/null 2>&1; true\tpamtester ujb-builds-%d ujbjail open_session close_session\n' \
+      "$n" "$UJ" "$n" >>"$spec"
+    log "other$n = $d"
+    items="$items other$n-first"
+  done
+  log "first logins, this build against $n other(s): ${gap} ms quiet gaps, $ROUNDS rounds"
   rm -f "$raw"
   "$BUILD_BENCH/ujb-time" -f "$spec" -n "$ROUNDS" -w "$WARM" -g "$gap" -o "$raw"
-  rm -f /etc/pam.d/ujb-builds-b
+  rm -f /etc/pam.d/ujb-builds-*
   emit login-builds "$raw" this-first
   stop_jail ujbjail
 }

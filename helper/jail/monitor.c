@@ -193,6 +193,22 @@ static int make_cgroup(struct monitor *m, const char *name, pid_t session_pid, i
   return 0;
 }
 
+/* Everything forked by the init inherits its CPUs (jail/limits.c); a
+ * session brings its own mask and pins itself (common/enter.c). Done once
+ * the login has its answer, not while the init builds the root: moving a
+ * task that is running to another CPU makes the kernel stop it and wake
+ * that CPU, which cost the login 2 to 5 ms on an idle 2-vCPU host (perf
+ * trace of first logins after quiet). By now the init sleeps, so only its
+ * mask changes. Nothing of the user's runs in the jail before this except
+ * session processes, which are pinned already. */
+static void pin_init(struct monitor *m)
+{
+  struct uj_err e2;
+
+  if (uj_limits_pin(m->init_pid, &m->view.limits, &e2) < 0)
+    syslog(LOG_WARNING, "userjail: %s: %s", m->spec->user, e2.msg);
+}
+
 static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
 {
   const struct uj_jail_spec *spec = m->spec;
@@ -251,12 +267,6 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
    * of its own (v2) */
   if (session_pid > 0 && n_origin > 0)
     premove_session(m, session_pid);
-  {
-    /* Everything forked in the jail inherits the init's CPUs. */
-    struct uj_err e2;
-    if (uj_limits_pin(pid, &m->view.limits, &e2) < 0)
-      syslog(LOG_WARNING, "userjail: %s: %s", spec->user, e2.msg);
-  }
   /* The init may have failed already (it builds the root meanwhile) and
    * closed its end: its error is still queued for us to read. */
   bool go_sent = send(chan[0], "G", 1, MSG_NOSIGNAL) == 1;
@@ -635,6 +645,7 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, int lis
     if (poll(&lp, 1, 0) == 1 && (lp.revents & POLLIN))
       uj_monitor_accept(&m);
   }
+  pin_init(&m);
   if (spec->s->lxcfs && !m.view.limits.lxcfs)
     syslog(LOG_NOTICE, "userjail: jail of %s: no LXCFS at %s, so free and top in the jail show "
            "the host's memory and CPUs", spec->user, spec->s->lxcfs);
