@@ -640,7 +640,7 @@ ensure_tools() {
 # differ: a leaner stack for one of them once looked like a 1 ms gain).
 #   BENCH_SECTIONS=builds BENCH_B="/path/to/other/build ..." bench/run.sh
 section_builds() {
-  local spec=$RAW/builds.spec raw=$RAW/builds.raw gap=${BENCH_GAP_MS:-500} d n=0 items=""
+  local spec=$RAW/builds.spec raw=$RAW/builds.raw gap=${BENCH_GAP_MS:-500} d n=0
   [ -n "${BENCH_B:-}" ] || die "section builds: set BENCH_B to other build directories"
   {
     printf 'quiet-base\t-\tpamtester %s ujbjail open_session close_session\n' "$SSHD_PLAIN"
@@ -656,7 +656,6 @@ section_builds() {
     printf 'other%d-first\t%s stop ujbjail >/dev/null 2>&1; true\tpamtester ujb-builds-%d ujbjail open_session close_session\n' \
       "$n" "$UJ" "$n" >>"$spec"
     log "other$n = $d"
-    items="$items other$n-first"
   done
   log "first logins, this build against $n other(s): ${gap} ms quiet gaps, $ROUNDS rounds"
   rm -f "$raw"

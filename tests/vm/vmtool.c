@@ -9,11 +9,10 @@
  *                            forks the top process saw fail with EAGAIN
  *   vmtool cpufrac DIR SECS  CPU used by cgroup DIR (cpu.stat usage_usec)
  *                            per second of wall clock over SECS seconds
- *   vmtool peak FILE SECS    highest number seen in FILE (e.g. pids.current)
- *                            while polling it every 10 ms for SECS seconds
- *   vmtool peakcg DIR SECS   the same for cgroup DIR, two figures: highest
- *                            pids.current, and most tasks (threads) listed
- *                            in the cgroup.threads files of DIR's tree
+ *   vmtool peakcg DIR SECS   polling cgroup DIR every 10 ms for SECS seconds,
+ *                            two figures: the highest pids.current, and the
+ *                            most tasks (threads) listed in the
+ *                            cgroup.threads files of DIR's tree
  *   vmtool forkloop N        fork + _exit + wait, N times: median, mean us
  *   vmtool cgprobe A B N MS  move itself between the cgroup.procs files A
  *                            and B N times, MS ms apart: median, mean us
@@ -121,20 +120,6 @@ static int cpufrac(const char *dir, double secs)
   }
   printf("%.3f usage_usec=%lld wall_usec=%.0f\n", (double) (u1 - u0) / ((t1 - t0) * 1e6),
          u1 - u0, (t1 - t0) * 1e6);
-  return 0;
-}
-
-static int peak(const char *path, double secs)
-{
-  double end = now() + secs;
-  long long max = -1;
-  while (now() < end) {
-    long long v = read_num(path, NULL);
-    if (v > max)
-      max = v;
-    usleep(10000);
-  }
-  printf("%lld\n", max);
   return 0;
 }
 
@@ -253,15 +238,13 @@ int main(int argc, char **argv)
     return bomb(atof(argv[2]));
   if (argc == 4 && !strcmp(argv[1], "cpufrac"))
     return cpufrac(argv[2], atof(argv[3]));
-  if (argc == 4 && !strcmp(argv[1], "peak"))
-    return peak(argv[2], atof(argv[3]));
   if (argc == 4 && !strcmp(argv[1], "peakcg"))
     return peakcg(argv[2], atof(argv[3]));
   if (argc == 3 && !strcmp(argv[1], "forkloop"))
     return forkloop(atoi(argv[2]));
   if (argc == 6 && !strcmp(argv[1], "cgprobe"))
     return cgprobe(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
-  fprintf(stderr, "usage: vmtool hog MB | spin S | bomb S | cpufrac DIR S | peak FILE S | peakcg DIR S | "
+  fprintf(stderr, "usage: vmtool hog MB | spin S | bomb S | cpufrac DIR S | peakcg DIR S | "
           "forkloop N | cgprobe A B N MS\n");
   return 2;
 }
