@@ -135,6 +135,8 @@ install: all
 	install -m 0644 man/pam_userjail.8 man/userjail.8 $(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(UNITDIR)
 	install -m 0644 conf/userjail.slice conf/userjail.service $(DESTDIR)$(UNITDIR)/
+	sed 's#@SBINDIR@#$(SBINDIR)#' conf/userjail-standby.service.in >$(DESTDIR)$(UNITDIR)/userjail-standby.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/userjail-standby.service
 	install -d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 conf/userjail.bash-completion $(DESTDIR)$(BASHCOMPDIR)/userjail
 
@@ -144,7 +146,8 @@ uninstall:
 	  $(DESTDIR)$(LIBEXECDIR)/userjail-reaper $(DESTDIR)$(LIBEXECDIR)/userjail-monitor \
 	  $(DESTDIR)$(MANDIR)/man5/userjail.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_userjail.8 \
 	  $(DESTDIR)$(MANDIR)/man8/userjail.8 $(DESTDIR)$(UNITDIR)/userjail.slice \
-	  $(DESTDIR)$(UNITDIR)/userjail.service $(DESTDIR)$(BASHCOMPDIR)/userjail
+	  $(DESTDIR)$(UNITDIR)/userjail.service $(DESTDIR)$(UNITDIR)/userjail-standby.service \
+	  $(DESTDIR)$(BASHCOMPDIR)/userjail
 
 # The VM tests are part of check: without qemu they fail with the apt-get line
 # that installs what they need (UJ_VM_SKIP_OK=1 skips them knowingly).

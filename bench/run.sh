@@ -640,7 +640,7 @@ ensure_tools() {
 # differ: a leaner stack for one of them once looked like a 1 ms gain).
 #   BENCH_SECTIONS=builds BENCH_B="/path/to/other/build ..." bench/run.sh
 section_builds() {
-  local spec=$RAW/builds.spec raw=$RAW/builds.raw gap=${BENCH_GAP_MS:-500} d n=0
+  local spec=$RAW/builds.spec raw=$RAW/builds.raw gap=${BENCH_GAP_MS:-500} d n=0 extra
   [ -n "${BENCH_B:-}" ] || die "section builds: set BENCH_B to other build directories"
   {
     printf 'quiet-base\t-\tpamtester %s ujbjail open_session close_session\n' "$SSHD_PLAIN"
@@ -651,7 +651,9 @@ section_builds() {
       die "section builds: $d has no userjail and pam_userjail.so"
     d=$(cd "$d" && pwd)
     n=$((n + 1))
-    sed "s#^session required .*pam_userjail.so.*#session required $d/pam_userjail.so config=$BW/userjail.conf helper=$d/userjail#" \
+    # DIR/pam-args: more module arguments for that build (e.g. standby=PATH)
+    extra=$(cat "$d/pam-args" 2>/dev/null || true)
+    sed "s#^session required .*pam_userjail.so.*#session required $d/pam_userjail.so config=$BW/userjail.conf helper=$d/userjail $extra#" \
       "/etc/pam.d/$SSHD_UJ" >"/etc/pam.d/ujb-builds-$n"
     printf 'other%d-first\t%s stop ujbjail >/dev/null 2>&1; true\tpamtester ujb-builds-%d ujbjail open_session close_session\n' \
       "$n" "$UJ" "$n" >>"$spec"

@@ -107,6 +107,20 @@ struct uj_limits_msg {
 #define UJ_QUICK_MAGIC 0x756a7131u /* "ujq1" */
 #define UJ_CONFIG_PATH_LEN 512
 
+/* A first login through a standby helper (`userjail standby`,
+ * helper/cli/cmd_standby.c): the module connects here, sends a
+ * uj_standby_req, and reads the same answer session-open would write on
+ * its fd 3. No answer at all (no standby, a closed connection): the module
+ * spawns session-open as without one. */
+#define UJ_STANDBY_SOCK UJ_RUN_DIR "/standby/helper.sock"
+#define UJ_STANDBY_MAGIC 0x756a7331u /* "ujs1" */
+struct uj_standby_req {
+  uint32_t magic;
+  uint32_t reserved;
+  char user[257];
+  char config[UJ_CONFIG_PATH_LEN];  /* the module's config= argument, "" = default */
+};
+
 /* module -> monitor with UJ_CMD_QUICK. */
 struct uj_quick_req {
   uint32_t magic;

@@ -10,6 +10,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "common/proto.h"
 #include "image/image.h"
 
 #ifndef UJ_VERSION
@@ -67,6 +68,14 @@ static const struct subcommand commands[] = {
   { "mkrootfs", false, uj_cmd_mkrootfs, "DIR [--force] --bin PROG [PROG...]",
     "build a minimal image root holding PROG and the libraries it needs",
     "  --force         add to a non-empty DIR\n", false },
+  { "standby", true, uj_cmd_standby, "[--socket PATH] [--config FILE]",
+    "serve first logins from a helper started ahead of them (run as a service)",
+    "  --socket PATH   listen on PATH (default " UJ_STANDBY_SOCK ";\n"
+    "                  pam_userjail.so standby=PATH)\n"
+    "  --config FILE   the configuration to read ahead of each login (default\n"
+    "                  " "/etc/security/userjail.conf); read again when it changed\n"
+    "Stays in the foreground; SIGTERM ends it. Logins fall back to spawning the\n"
+    "helper whenever it does not answer.\n", false },
   { "session-open", true, uj_cmd_session_open, "[--config FILE] -- USER",
     "internal: for pam_userjail.so only (its socket on fd 3)", NULL, true },
 };

@@ -21,6 +21,7 @@ int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
   a->config = NULL;
   a->helper = UJ_HELPER_PATH;
   a->debug = 0;
+  a->standby = UJ_STANDBY_SOCK;
   for (int i = 0; i < argc; i++) {
     if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
       a->config = argv[i] + 7;
@@ -28,6 +29,10 @@ int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
       a->helper = argv[i] + 7;
     else if (strcmp(argv[i], "debug") == 0)
       a->debug = 1;
+    else if (strncmp(argv[i], "standby=", 8) == 0 && argv[i][8] == '/')
+      a->standby = argv[i] + 8;
+    else if (strcmp(argv[i], "nostandby") == 0)
+      a->standby = NULL;
     else
       return uj_err_set(err, EINVAL, "unknown or malformed module argument '%s'", argv[i]);
   }
@@ -103,11 +108,32 @@ void uj_helper_reap(struct uj_helper_run *hr)
   hr->pid = -1;
 }
 
+/* The answer of session-open, from the helper or a standby's worker:
+ * the join message, then for JAILED the session's seccomp filter. */
+static int recv_answer(int sock, struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
+                       size_t *nfds, struct uj_filter_msg *filter, struct uj_err *err)
+{
+  int have_limits, r;
+
+  r = uj_recv_join(sock, msg, limits, &have_limits, fds, UJ_MAX_FDS, nfds, err);
+  filter->magic = 0;
+  filter->n = 0;
+  if (r == 0 && msg->status == UJ_STATUS_JAILED) {
+    int extra[1];
+    size_t nextra = 0;
+    r = uj_recv_fds(sock, filter, sizeof *filter, extra, 0, &nextra, err);
+    if (r < 0) {
+      close_many(fds, *nfds);
+      *nfds = 0;
+    }
+  }
+  return r;
+}
+
 int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
                   struct uj_limits_msg *limits, int *fds, size_t *nfds,
                   struct uj_filter_msg *filter, struct uj_helper_run *hr, struct uj_err *err)
 {
-  int have_limits;
   int sv[2];
   pid_t pid;
   struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
@@ -130,19 +156,7 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
   }
   close(sv[1]);
   setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  r = uj_recv_join(sv[0], msg, limits, &have_limits, fds, UJ_MAX_FDS, nfds, err);
-  filter->magic = 0;
-  filter->n = 0;
-  if (r == 0 && msg->status == UJ_STATUS_JAILED) {
-    int extra[1];
-    size_t nextra = 0;
-    r = uj_recv_fds(sv[0], filter, sizeof *filter, extra, 0, &nextra, err);
-    if (r < 0) {
-      for (size_t i = 0; i < *nfds; i++)
-        close(fds[i]);
-      *nfds = 0;
-    }
-  }
+  r = recv_answer(sv[0], msg, limits, fds, nfds, filter, err);
   if (r < 0 && (err->code == EAGAIN || err->code == EWOULDBLOCK)) {
     kill(pid, SIGKILL);
     uj_err_set(err, ETIMEDOUT, "helper %s did not answer within %d s", a->helper,
@@ -166,6 +180,43 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
     return uj_err_prefix(err, "helper %s", a->helper);
   }
   return 0;
+}
+
+int uj_standby_join(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
+                    struct uj_limits_msg *limits, int *fds, size_t *nfds,
+                    struct uj_filter_msg *filter)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  struct timeval tv = { .tv_sec = UJ_TIMEOUT_HELPER_S };
+  struct uj_standby_req req;
+  struct uj_err err;
+  cleanup_close int c = -1;
+
+  *nfds = 0;
+  if (!a->standby || strlen(a->standby) >= sizeof sa.sun_path || strlen(user) >= sizeof req.user ||
+      (a->config && strlen(a->config) >= sizeof req.config))
+    return 0;
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", a->standby);
+  c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  /* No standby running (the usual case unless the admin started one). */
+  if (c < 0 || connect(c, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return 0;
+  setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  memset(&req, 0, sizeof req);
+  req.magic = UJ_STANDBY_MAGIC;
+  snprintf(req.user, sizeof req.user, "%s", user);
+  snprintf(req.config, sizeof req.config, "%s", a->config ? a->config : "");
+  if (uj_send_fds(c, &req, sizeof req, NULL, 0, &err) < 0)
+    return 0;
+  /* Anything short of a whole answer (a standby ending, a worker that
+   * died, a timeout) is no answer: closing our end ends whatever session
+   * a worker may have begun, and the spawned helper starts over. */
+  if (recv_answer(c, msg, limits, fds, nfds, filter, &err) < 0) {
+    memset(msg, 0, sizeof *msg);
+    return 0;
+  }
+  return 1;
 }
 
 int uj_quick_join(const struct uj_module_args *a, uid_t uid, struct uj_join_msg *msg,

@@ -13,6 +13,8 @@ struct uj_module_args {
   const char *config;   /* NULL: helper default */
   const char *helper;   /* path of the userjail binary */
   int debug;
+  const char *standby;  /* a standby helper's socket to ask first ("standby=PATH",
+                           default UJ_STANDBY_SOCK); NULL: "nostandby" */
 };
 
 /* Parse module arguments; unknown ones are an error naming them. */
@@ -45,4 +47,11 @@ int uj_quick_join(const struct uj_module_args *a, uid_t uid, struct uj_join_msg 
                   struct uj_limits_msg *limits, int *fds, size_t *nfds,
                   struct uj_filter_msg *filter);
 
+/* A first login through `userjail standby` (helper/cli/cmd_standby.c):
+ * 1: its worker answered as session-open would (nothing to reap); 0: no
+ * answer (no standby, or it closed or timed out before a whole answer):
+ * run the helper. */
+int uj_standby_join(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
+                    struct uj_limits_msg *limits, int *fds, size_t *nfds,
+                    struct uj_filter_msg *filter);
 #endif

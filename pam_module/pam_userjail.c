@@ -150,7 +150,12 @@ static int open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
   int quick = uj_quick_join(&args, pw->pw_uid, &msg, &limits, fds, &nfds, filter);
   if (args.debug && quick)
     pam_syslog(pamh, LOG_DEBUG, "%s: quick answer from the jail's monitor", user);
-  if (!quick && uj_run_helper(&args, user, &msg, &limits, fds, &nfds, filter, hr, &err) < 0) {
+  /* Else a standby helper, if the admin runs one; else spawn the helper. */
+  int standby = !quick && uj_standby_join(&args, user, &msg, &limits, fds, &nfds, filter);
+  if (args.debug && standby)
+    pam_syslog(pamh, LOG_DEBUG, "%s: answer from the standby helper", user);
+  if (!quick && !standby &&
+      uj_run_helper(&args, user, &msg, &limits, fds, &nfds, filter, hr, &err) < 0) {
     free(filter);
     uj_counter_bump(UJ_COUNTER_REFUSED_HELPER); /* for `userjail metrics` */
     return deny(pamh, flags, user, err.msg); /* policy unknown: fail closed */

@@ -4,7 +4,10 @@
 #ifndef UJ_ADMIN_H
 #define UJ_ADMIN_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "cli/args.h"
 
@@ -16,6 +19,23 @@ int uj_cmd_status(int argc, char **argv);       /* cmd_status.c */
 int uj_cmd_stop(int argc, char **argv);         /* cmd_stop.c */
 int uj_cmd_enter(int argc, char **argv);        /* cmd_enter.c */
 int uj_cmd_metrics(int argc, char **argv);      /* cmd_metrics.c */
+int uj_cmd_standby(int argc, char **argv);      /* cmd_standby.c */
+
+/* The socket to the PAM module, in session-open and in a standby's worker
+ * (see pam_module/client.c). */
+#define UJ_MODULE_FD 3
+/* Answer one login request on UJ_MODULE_FD, then _exit (cmd_join.c). */
+struct uj_config_ahead;
+/* `ahead`: a config a standby's worker parsed while it waited, or NULL. */
+void uj_session_serve(const char *config, struct uj_config_ahead *ahead, const char *user,
+                      pid_t session_pid, uint64_t t0) __attribute__((noreturn));
+
+static inline uint64_t uj_now_us(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
 
 /* uj_args_parse for subcommand argv[0]; a mistake is printed as
  * "userjail CMD: message" and UJ_EXIT_USAGE returned (else 0). */

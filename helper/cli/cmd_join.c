@@ -25,19 +25,13 @@
 #include "jail/stats.h"
 #include "util/text.h"
 
-/* The socket to the PAM module is fd 3 (see pam_module/client.c). */
-#define MODULE_FD 3
-
-static uint64_t now_us(void)
+/* Answer one login on the module's socket (fd 3) and leave: shared by
+ * `session-open` (spawned by the module) and a standby's worker
+ * (cmd_standby.c), which has the request from the socket instead of argv.
+ * `session_pid` is the process that will enter (the module's). */
+void uj_session_serve(const char *config, struct uj_config_ahead *ahead, const char *user,
+                      pid_t session_pid, uint64_t t0)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
-int uj_cmd_session_open(int argc, char **argv)
-{
-  const char *config = NULL, *user = NULL;
   struct uj_join_msg msg;
   struct uj_filter_msg *filter = NULL;
   struct uj_limits_msg limits;
@@ -45,10 +39,41 @@ int uj_cmd_session_open(int argc, char **argv)
   struct uj_err err;
   int fds[UJ_MAX_FDS];
   size_t nfds = 0;
-  struct stat st;
   bool created = false;
-  uint64_t t0 = now_us();
   int rc;
+
+  /* The jail's root (its mount points, its files) is made with a umask of
+   * our own: not the caller's (su -l runs the module with the umask of the
+   * user who typed it), not a standby's 077. */
+  umask(022);
+  /* First: the kernel's wait for the session's cgroup move runs while we
+   * work (cgroup/warm.c). */
+  uj_cgroup_warm(UJ_CGROUP_ROOT);
+  uj_request_jail(config, ahead, user, session_pid, true, &msg, &limits, fds, &nfds, &filter, &created,
+                  &after);
+  rc = uj_send_join(UJ_MODULE_FD, &msg, &limits, fds, nfds, &err) < 0 ? 1 : 0;
+  /* A JAILED answer is followed by the session's seccomp filter. */
+  if (rc == 0 && filter && uj_send_fds(UJ_MODULE_FD, filter, sizeof *filter, NULL, 0, &err) < 0)
+    rc = 1;
+  free(filter);
+  /* The module has its answer and enters: the rest waits for no one. */
+  close(UJ_MODULE_FD);
+  uj_request_after_run(&after);
+  /* Counted once the module has its whole answer, so the count costs the
+   * login nothing but the module's wait for our exit. */
+  if (rc == 0 && msg.status == UJ_STATUS_JAILED)
+    uj_stats_login_time(created ? UJ_STAT_LOGIN_CREATE : UJ_STAT_LOGIN_JOIN, uj_now_us() - t0);
+  /* The user lookup ran in a thread (identity/user.h), which NSS may still
+   * hold past its deadline: leave without exit handlers that could wait
+   * beside it. Nothing is buffered (stdout is /dev/null, syslog is sent). */
+  _exit(rc);
+}
+
+int uj_cmd_session_open(int argc, char **argv)
+{
+  const char *config = NULL, *user = NULL;
+  struct stat st;
+  uint64_t t0 = uj_now_us();
 
   const struct uj_opt opts[] = { { "--config", true, &config, NULL }, { NULL } };
   struct uj_args a;
@@ -56,33 +81,13 @@ int uj_cmd_session_open(int argc, char **argv)
   if (uj_cli_args(argc, argv, opts, 0, 0, true, &a) < 0 || a.n_rest != 1)
     return UJ_EXIT_USAGE;
   user = a.rest[0];
-  if (fstat(MODULE_FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+  if (fstat(UJ_MODULE_FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
     fprintf(stderr, "userjail session-open: for pam_userjail.so only\n");
     return 2;
   }
   if (chdir("/") < 0)
     return 1;
-  /* First: the kernel's wait for the session's cgroup move runs while we
-   * work (cgroup/warm.c). */
-  uj_cgroup_warm(UJ_CGROUP_ROOT);
-  uj_request_jail(config, user, getppid(), true, &msg, &limits, fds, &nfds, &filter, &created,
-                  &after);
-  rc = uj_send_join(MODULE_FD, &msg, &limits, fds, nfds, &err) < 0 ? 1 : 0;
-  /* A JAILED answer is followed by the session's seccomp filter. */
-  if (rc == 0 && filter && uj_send_fds(MODULE_FD, filter, sizeof *filter, NULL, 0, &err) < 0)
-    rc = 1;
-  free(filter);
-  /* The module has its answer and enters: the rest waits for no one. */
-  close(MODULE_FD);
-  uj_request_after_run(&after);
-  /* Counted once the module has its whole answer, so the count costs the
-   * login nothing but the module's wait for our exit. */
-  if (rc == 0 && msg.status == UJ_STATUS_JAILED)
-    uj_stats_login_time(created ? UJ_STAT_LOGIN_CREATE : UJ_STAT_LOGIN_JOIN, now_us() - t0);
-  /* The user lookup ran in a thread (identity/user.h), which NSS may still
-   * hold past its deadline: leave without exit handlers that could wait
-   * beside it. Nothing is buffered (stdout is /dev/null, syslog is sent). */
-  _exit(rc);
+  uj_session_serve(config, NULL, user, getppid(), t0);
 }
 
 /* The files pam_env reads in a Debian login's session stack (sshd, login,
@@ -230,7 +235,7 @@ int uj_cmd_run(int argc, char **argv)
   cmd = a.rest;
   /* The jail first: its lookup is the bounded one (a slow directory is
    * refused there), and afterwards the user is in the NSS caches. */
-  uj_request_jail(config, user, getpid(), false, &msg, &limits, fds, &nfds, &filter, NULL,
+  uj_request_jail(config, NULL, user, getpid(), false, &msg, &limits, fds, &nfds, &filter, NULL,
                   &after);
   uj_request_after_run(&after);
   switch (msg.status) {

@@ -109,7 +109,7 @@ int uj_cmd_status(int argc, char **argv)
   if (r < 0)
     return r;
   /* the config first: the user's lookup resolves the groups it names */
-  cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, false, &cfg, &diags, &src, &cfg_err);
+  cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, false, NULL, &cfg, &diags, &src, &cfg_err);
   if (uj_view_user(a.ops[0], cfg, &ui, &err) < 0) {
     /* a uid reaches the jail of a user deleted while it lingered */
     char *end;

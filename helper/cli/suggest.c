@@ -38,7 +38,7 @@ void uj_view_unknown_user(const char *cmd, const char *name, const struct uj_con
 
   if (!cand || !jailed)
     goto out;
-  if (!c && uj_config_load_or_last_good(UJ_DEFAULT_CONFIG, UJ_RUN_DIR, false, &own, &d, &src,
+  if (!c && uj_config_load_or_last_good(UJ_DEFAULT_CONFIG, UJ_RUN_DIR, false, NULL, &own, &d, &src,
                                         &err) == 0)
     c = own;
   if (c) {

@@ -57,7 +57,7 @@ uint64_t uj_view_current_hash(const char *config)
   struct uj_err err;
   uint64_t h = 0;
 
-  if (uj_config_load_or_last_good(config, UJ_RUN_DIR, false, &c, &d, &src, &err) == 0)
+  if (uj_config_load_or_last_good(config, UJ_RUN_DIR, false, NULL, &c, &d, &src, &err) == 0)
     h = c->hash;
   uj_config_free(c);
   uj_diags_free(&d);

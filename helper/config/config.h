@@ -152,6 +152,22 @@ struct uj_config_source {
   long long saved;          /* its mtime (CLOCK_REALTIME seconds) */
 };
 
+/* A config parsed ahead of the login that needs it (by a standby's worker
+ * while it waits, cli/cmd_standby.c). Parsing depends on nothing but the
+ * text, so a load of the same path whose file still holds exactly this
+ * text takes `cfg` instead of parsing again; any other text is parsed as
+ * usual. The file's checks (owner, mode) are made at each load all the
+ * same. */
+struct uj_config_ahead {
+  char *path;
+  char *text;
+  struct uj_config *cfg;   /* NULL once taken, or when the text was unusable */
+};
+/* Read and parse `path` now (quietly: its problems are the login's to
+ * report). Returns 0, or -1 (nothing kept) when it cannot be used ahead. */
+int uj_config_ahead_prepare(struct uj_config_ahead *a, const char *path);
+void uj_config_ahead_free(struct uj_config_ahead *a);
+
 /* Load `config`; when it validates, save it as the last valid copy (a failure
  * to save is logged, never fatal). When it does not, diags and err hold its
  * problems and, if a last valid copy exists, that copy is loaded instead
@@ -159,9 +175,11 @@ struct uj_config_source {
  * `login` false (list, status: "what would a login use?") neither saves nor
  * logs.
  * -1 only when neither the file nor a copy is usable. */
+/* `ahead` (may be NULL): a config parsed ahead, taken when it matches. */
 int uj_config_load_or_last_good(const char *config, const char *store, bool login,
-                                struct uj_config **out, struct uj_diags *diags,
-                                struct uj_config_source *src, struct uj_err *err);
+                                struct uj_config_ahead *ahead, struct uj_config **out,
+                                struct uj_diags *diags, struct uj_config_source *src,
+                                struct uj_err *err);
 
 /* Policy: the settings that apply to `u`, or NULL when the user is not
  * jailed (root, exempt, or no rule matches). First matching rule wins. */

@@ -82,9 +82,47 @@ bool uj_config_has_last_good(const char *store, const char *config)
   return lstat(copy, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int uj_config_ahead_prepare(struct uj_config_ahead *a, const char *path)
+{
+  struct uj_diags d = { 0 };
+  struct uj_err e;
+  size_t len;
+
+  memset(a, 0, sizeof *a);
+  if (!(a->path = strdup(path)) || uj_config_read(path, &a->text, &len, &d, &e) < 0 ||
+      uj_config_parse_string(a->text, path, &a->cfg, &d, &e) < 0) {
+    uj_diags_free(&d);
+    uj_config_ahead_free(a);
+    return -1;
+  }
+  uj_diags_free(&d);
+  return 0;
+}
+
+void uj_config_ahead_free(struct uj_config_ahead *a)
+{
+  uj_config_free(a->cfg);
+  free(a->text);
+  free(a->path);
+  memset(a, 0, sizeof *a);
+}
+
+/* The text parsed, or taken from `ahead` when it is the same text. */
+static int parse_or_take(const char *config, const char *text, struct uj_config_ahead *ahead,
+                         struct uj_config **out, struct uj_diags *diags, struct uj_err *err)
+{
+  if (ahead && ahead->cfg && strcmp(ahead->path, config) == 0 &&
+      strcmp(ahead->text, text) == 0) {
+    *out = steal_pointer(&ahead->cfg);
+    return 0;
+  }
+  return uj_config_parse_string(text, config, out, diags, err);
+}
+
 int uj_config_load_or_last_good(const char *config, const char *store, bool login,
-                                struct uj_config **out, struct uj_diags *diags,
-                                struct uj_config_source *src, struct uj_err *err)
+                                struct uj_config_ahead *ahead, struct uj_config **out,
+                                struct uj_diags *diags, struct uj_config_source *src,
+                                struct uj_err *err)
 {
   cleanup_free char *text = NULL;
   struct uj_diags copy_diags = { 0 };
@@ -96,7 +134,7 @@ int uj_config_load_or_last_good(const char *config, const char *store, bool logi
   *out = NULL;
   memset(src, 0, sizeof *src);
   if (uj_config_read(config, &text, &len, diags, err) == 0 &&
-      uj_config_parse_string(text, config, out, diags, err) == 0) {
+      parse_or_take(config, text, ahead, out, diags, err) == 0) {
     if (login && uj_config_save_last_good(store, config, text, len, &e2) < 0)
       syslog(LOG_WARNING, "cannot keep a copy of the valid configuration %s: %s", config,
              e2.msg);

@@ -51,8 +51,9 @@ static void filter_build(void *arg)
   job->rc = 0;
 }
 
-int uj_resolve(const char *config, const char *user, bool caller_exits, struct uj_resolved *r,
-               const struct uj_meanwhile *meanwhile, struct uj_err *err)
+int uj_resolve(const char *config, struct uj_config_ahead *ahead, const char *user,
+               bool caller_exits, struct uj_resolved *r, const struct uj_meanwhile *meanwhile,
+               struct uj_err *err)
 {
   struct uj_err cfg_err;
   cleanup_free const char **named = NULL;
@@ -70,7 +71,7 @@ int uj_resolve(const char *config, const char *user, bool caller_exits, struct u
    * config failure is reported only once we know the user is not root. */
   if (uj_userinfo_start(user, UJ_TIMEOUT_LOOKUP_S, caller_exits, &lookup, err) < 0)
     return -1;
-  cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, &r->cfg, &r->diags, &r->src,
+  cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, ahead, &r->cfg, &r->diags, &r->src,
                                        &cfg_err);
   if (cfg_rc == 0 && !(named = uj_config_group_names(r->cfg, &n_named))) {
     uj_userinfo_abort(&lookup);
@@ -166,7 +167,8 @@ static void origin_find(void *arg)
     oj->n = 0;
 }
 
-void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bool caller_exits,
+void uj_request_jail(const char *config, struct uj_config_ahead *ahead, const char *user,
+                     pid_t restore_pid, bool caller_exits,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
                      size_t *nfds, struct uj_filter_msg **filter, bool *created,
                      struct uj_request_after *after)
@@ -192,7 +194,7 @@ void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bo
    * while the user is looked up; given back below when not needed. */
   struct origin_job oj = { .pid = restore_pid, .fds = restore };
   const struct uj_meanwhile mw = { .fn = origin_find, .arg = &oj };
-  rc = uj_resolve(config, user, caller_exits, &r, &mw, &err);
+  rc = uj_resolve(config, ahead, user, caller_exits, &r, &mw, &err);
   n = oj.n;
   if (r.src.fallback)
     uj_stats_bump(UJ_STAT_CONFIG_FALLBACK);

@@ -34,8 +34,11 @@ struct uj_meanwhile {
 };
 /* `caller_exits`: the caller is session-open, which exits (_exit) right
  * after its answer: the lookup runs in a thread, not a child (user.h). */
-int uj_resolve(const char *config, const char *user, bool caller_exits, struct uj_resolved *r,
-               const struct uj_meanwhile *meanwhile, struct uj_err *err);
+/* `ahead` (may be NULL): a config parsed ahead (config.h), taken when the
+ * file still holds its text. */
+int uj_resolve(const char *config, struct uj_config_ahead *ahead, const char *user,
+               bool caller_exits, struct uj_resolved *r, const struct uj_meanwhile *meanwhile,
+               struct uj_err *err);
 void uj_resolved_free(struct uj_resolved *r);
 
 /* Decide and prepare: resolve, then find or create the jail. Always fills
@@ -62,7 +65,8 @@ struct uj_request_after {
   char user[257];  /* as uj_lookup's name */
   char line[340];
 };
-void uj_request_jail(const char *config, const char *user, pid_t restore_pid, bool caller_exits,
+void uj_request_jail(const char *config, struct uj_config_ahead *ahead, const char *user,
+                     pid_t restore_pid, bool caller_exits,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
                      size_t *nfds, struct uj_filter_msg **filter, bool *created,
                      struct uj_request_after *after);

@@ -250,7 +250,7 @@ uj_pam_file() {
     echo "@include common-password"
     echo "@include common-session"
     [ "$with" = 1 ] &&
-      echo "session required $UJ_MODULE config=$UJ_CONF helper=$UJ_HELPER debug"
+      echo "session required $UJ_MODULE config=$UJ_CONF helper=$UJ_HELPER debug ${UJ_MODULE_EXTRA:-}"
   } >"$path"
   chmod 0644 "$path"
 }
@@ -360,7 +360,7 @@ uj_su() {
       echo "@include common-auth"
       echo "@include common-account"
       echo "@include common-session"
-      echo "session required $UJ_MODULE config=$UJ_CONF helper=$UJ_HELPER debug"
+      echo "session required $UJ_MODULE config=$UJ_CONF helper=$UJ_HELPER debug ${UJ_MODULE_EXTRA:-}"
     } >"$UJ_TMP/pam-su"
     chmod 0644 "$UJ_TMP/pam-su"
   }

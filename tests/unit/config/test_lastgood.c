@@ -53,7 +53,7 @@ static const char *BROKEN = "rules = ( { match = [ \"@jailed\" ]; limits = { pid
 static int load(bool login, struct uj_config **c, struct uj_diags *d, struct uj_config_source *src)
 {
   struct uj_err e;
-  return uj_config_load_or_last_good(conf, store, login, c, d, src, &e);
+  return uj_config_load_or_last_good(conf, store, login, NULL, c, d, src, &e);
 }
 
 static void test_copy_path(void **state)
@@ -150,6 +150,71 @@ static void test_no_save_outside_logins(void **state)
   assert_true(uj_config_has_last_good(store, conf));
 }
 
+/* A config parsed ahead (a standby's worker) stands in for the parse only
+ * while the file holds the very text it was parsed from. */
+static void test_ahead(void **state)
+{
+  static const char *OTHER =
+      "rules = ( { match = [ \"@jailed\" ]; limits = { pids = 99; }; } );\n";
+  struct uj_config_ahead a;
+  struct uj_config *c = NULL;
+  struct uj_diags d = { 0 };
+  struct uj_config_source src;
+  struct uj_err e;
+  struct uj_config *parsed;
+
+  write_conf(GOOD);
+  assert_int_equal(uj_config_ahead_prepare(&a, conf), 0);
+  parsed = a.cfg;
+  assert_non_null(parsed);
+  /* the same text: the parsed config is taken, and only once */
+  assert_int_equal(uj_config_load_or_last_good(conf, store, true, &a, &c, &d, &src, &e), 0);
+  assert_ptr_equal(c, parsed);
+  assert_null(a.cfg);
+  assert_int_equal(c->rules[0].s.pids_max, 64);
+  uj_config_free(c);
+  uj_config_ahead_free(&a);
+
+  /* changed after the parse: the file's text counts */
+  assert_int_equal(uj_config_ahead_prepare(&a, conf), 0);
+  write_conf(OTHER);
+  assert_int_equal(uj_config_load_or_last_good(conf, store, true, &a, &c, &d, &src, &e), 0);
+  assert_int_equal(c->rules[0].s.pids_max, 99);
+  assert_non_null(a.cfg); /* not taken */
+  uj_config_free(c);
+
+  /* another path with the same text is parsed on its own */
+  char other[128];
+  snprintf(other, sizeof other, "%s/other.conf", dir);
+  uj_config_ahead_free(&a);
+  write_conf(GOOD);
+  assert_int_equal(uj_config_ahead_prepare(&a, conf), 0);
+  assert_int_equal(rename(conf, other), 0);
+  assert_int_equal(uj_config_load_or_last_good(other, store, false, &a, &c, &d, &src, &e), 0);
+  assert_true(c != a.cfg);
+  assert_non_null(a.cfg);
+  assert_int_equal(c->rules[0].s.pids_max, 64);
+  uj_config_free(c);
+  uj_config_ahead_free(&a);
+  write_conf(GOOD);
+
+  /* the file's checks still apply: writable by others is refused even
+   * though its text was parsed ahead while it was not */
+  assert_int_equal(uj_config_ahead_prepare(&a, conf), 0);
+  assert_int_equal(chmod(conf, 0666), 0);
+  assert_int_equal(uj_config_load_or_last_good(conf, store, false, &a, &c, &d, &src, &e), 0);
+  assert_true(src.fallback); /* the last valid copy, not the ahead parse */
+  uj_config_free(c);
+  uj_diags_free(&d);
+  uj_config_ahead_free(&a);
+
+  /* an unusable file is not kept ahead */
+  write_conf(BROKEN);
+  assert_int_equal(uj_config_ahead_prepare(&a, conf), -1);
+  assert_null(a.cfg);
+  assert_null(a.text);
+}
+
 static void test_store_must_be_private(void **state)
 {
   struct uj_err e;
@@ -168,6 +233,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_fallback, setup, teardown),
     cmocka_unit_test_setup_teardown(test_no_save_outside_logins, setup, teardown),
     cmocka_unit_test_setup_teardown(test_store_must_be_private, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_ahead, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
