@@ -17,6 +17,9 @@ BH=/home/ujbench
 BGROUP=ujbench
 SSHD_UJ=sshd-userjail-bench
 SSHD_PLAIN=sshd-userjail-bench0
+# the same PAM stack, the module asking a standby helper (section pam_quiet)
+SSHD_UJ_SB=sshd-userjail-bench-sb
+SB_SOCK=$BW/standby/helper.sock
 UGID_USERS=100 # "users": primary group of the users that are not jailed
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -221,13 +224,13 @@ unshare_cg_clean() {
   return 0
 }
 
-pam_file() { # pam_file SERVICE WITH_MODULE
+pam_file() { # pam_file SERVICE WITH_MODULE [MORE MODULE ARGUMENTS]
   {
     echo "# userjail benchmark (bench/run.sh) -- removed at the end of the run"
     echo "@include common-auth"
     echo "@include common-account"
     echo "@include common-session"
-    [ "$2" = 1 ] && echo "session required $BUILD/pam_userjail.so config=$BW/userjail.conf helper=$UJ"
+    [ "$2" = 1 ] && echo "session required $BUILD/pam_userjail.so config=$BW/userjail.conf helper=$UJ ${3:-nostandby}"
   } >"/etc/pam.d/$1"
   chmod 0644 "/etc/pam.d/$1"
 }
@@ -334,7 +337,7 @@ bench_cleanup() {
   fi
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
   for f in "${bins[@]}"; do rm -f "$f" "/etc/pam.d/${f##*/}"; done
-  rm -f "/etc/pam.d/$SSHD_UJ" "/etc/pam.d/$SSHD_PLAIN" /etc/pam.d/ujb-builds-*
+  rm -f "/etc/pam.d/$SSHD_UJ" "/etc/pam.d/$SSHD_PLAIN" "/etc/pam.d/$SSHD_UJ_SB" /etc/pam.d/ujb-builds-*
   if [ -n "$UIDMIN" ] && [ -x "$BUILD_BENCH/ujb-users" ]; then
     "$BUILD_BENCH/ujb-users" del ujb "$UIDMIN" "$UIDMAX" >/dev/null
   fi

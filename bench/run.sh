@@ -216,6 +216,7 @@ setup() {
   setup_unshare_scripts
   pam_file "$SSHD_PLAIN" 0
   pam_file "$SSHD_UJ" 1
+  pam_file "$SSHD_UJ_SB" 1 "standby=$SB_SOCK"
   PORT_PLAIN=$(sshd_start "$SSHD_PLAIN")
   PORT_UJ=$(sshd_start "$SSHD_UJ")
   cat >"$BW/ssh_config" <<EOF
@@ -317,9 +318,21 @@ section_pam_quiet() {
     printf 'quiet-base\t-\tpamtester %s ujbjail open_session close_session\n' "$SSHD_PLAIN"
     printf 'quiet-first\t%s stop ujbjail >/dev/null 2>&1; true\tpamtester %s ujbjail open_session close_session\n' "$UJ" "$SSHD_UJ"
     printf 'quiet-join\t-\tpamtester %s ujbjoin open_session close_session\n' "$SSHD_UJ"
+    printf 'quiet-first-standby\t%s stop ujbjail >/dev/null 2>&1; true\tpamtester %s ujbjail open_session close_session\n' "$UJ" "$SSHD_UJ_SB"
   } >"$spec"
+  # The optional standby helper (`userjail standby`) for the last row: the
+  # first login answered by a worker forked ahead instead of a spawned
+  # helper. The other rows' module is told `nostandby`.
+  local sb
+  "$UJ" standby --socket "$SB_SOCK" --config "$BW/userjail.conf" </dev/null >"$RAW/standby.log" 2>&1 &
+  sb=$!
+  state_set HOLD_PID "$sb"
+  for _ in $(seq 50); do [ -S "$SB_SOCK" ] && break; sleep 0.1; done
+  [ -S "$SB_SOCK" ] || die "userjail standby did not start: $(cat "$RAW/standby.log")"
   rm -f "$raw"
   "$BUILD_BENCH/ujb-time" -f "$spec" -n "$ROUNDS" -w "$WARM" -g "$gap" -o "$raw"
+  kill "$sb"
+  wait "$sb" 2>/dev/null
   emit login-quiet-gap "$raw" quiet-base
   stop_jail ujbjail
 }
@@ -579,6 +592,7 @@ section_scale() {
 # Targets of the issue, set on the rows they concern.
 set_targets() {
   target login-quiet-gap quiet-first 11 8
+  target login-quiet-gap quiet-first-standby 11 8
   target login-quiet-gap quiet-join 11 3
   target login-pamtester pamtester-first 11 8
   target login-pamtester pamtester-join 11 3

@@ -25,9 +25,9 @@ int uj_cmd_standby(int argc, char **argv);      /* cmd_standby.c */
  * (see pam_module/client.c). */
 #define UJ_MODULE_FD 3
 /* Answer one login request on UJ_MODULE_FD, then _exit (cmd_join.c). */
-struct uj_config_ahead;
-/* `ahead`: a config a standby's worker parsed while it waited, or NULL. */
-void uj_session_serve(const char *config, struct uj_config_ahead *ahead, const char *user,
+struct uj_request_how;
+/* `how`: a standby's worker's way of asking (jail/request.h), or NULL. */
+void uj_session_serve(const char *config, const struct uj_request_how *how, const char *user,
                       pid_t session_pid, uint64_t t0) __attribute__((noreturn));
 
 static inline uint64_t uj_now_us(void)

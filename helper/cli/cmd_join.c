@@ -29,7 +29,7 @@
  * `session-open` (spawned by the module) and a standby's worker
  * (cmd_standby.c), which has the request from the socket instead of argv.
  * `session_pid` is the process that will enter (the module's). */
-void uj_session_serve(const char *config, struct uj_config_ahead *ahead, const char *user,
+void uj_session_serve(const char *config, const struct uj_request_how *how, const char *user,
                       pid_t session_pid, uint64_t t0)
 {
   struct uj_join_msg msg;
@@ -49,7 +49,7 @@ void uj_session_serve(const char *config, struct uj_config_ahead *ahead, const c
   /* First: the kernel's wait for the session's cgroup move runs while we
    * work (cgroup/warm.c). */
   uj_cgroup_warm(UJ_CGROUP_ROOT);
-  uj_request_jail(config, ahead, user, session_pid, true, &msg, &limits, fds, &nfds, &filter, &created,
+  uj_request_jail(config, how, user, session_pid, true, &msg, &limits, fds, &nfds, &filter, &created,
                   &after);
   rc = uj_send_join(UJ_MODULE_FD, &msg, &limits, fds, nfds, &err) < 0 ? 1 : 0;
   /* A JAILED answer is followed by the session's seccomp filter. */

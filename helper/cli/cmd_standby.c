@@ -36,6 +36,7 @@
 #include "common/proto.h"
 #include "common/timeouts.h"
 #include "config/config.h"
+#include "jail/request.h"
 
 /* A worker's exit status when this binary was replaced on disk (an
  * upgrade): the login falls back to a spawned helper (the new one) and the
@@ -142,7 +143,12 @@ static void worker(int lfd, int taken, const char *config)
     _exit(EXIT_STALE); /* unanswered: the module spawns the new helper */
   if (c != UJ_MODULE_FD && (dup2(c, UJ_MODULE_FD) < 0 || close(c) < 0))
     _exit(1);
-  uj_session_serve(req.config[0] ? req.config : NULL, &ahead, req.user, cred.pid, t0);
+  /* Its lookup in this process, bounded by an alarm (request.h): a worker
+   * killed by it leaves its login unanswered, and the module then spawns
+   * the helper, which looks the user up again under its own bound. */
+  const struct uj_request_how how = { .ahead = &ahead, .lookup_inline = true };
+  signal(SIGALRM, SIG_DFL);
+  uj_session_serve(req.config[0] ? req.config : NULL, &how, req.user, cred.pid, t0);
 }
 
 /* The listening socket, created under a temporary name and renamed into

@@ -174,55 +174,70 @@ static size_t read_named(int fd, char **text, const char ***named)
   return n;
 }
 
-static int do_lookup(const char *name, int names_fd, int fd)
+/* The lookup itself, its answer's text in *o (parse_answer reads it). The
+ * group names the config mentions come from get_named once the user's own
+ * entries are known: the caller parses the config meanwhile. */
+struct named_src {
+  int fd;                        /* read them from here (read_named) ... */
+  const char *const *given;      /* ... or these, when fd < 0 */
+  size_t n_given;
+};
+
+static void lookup_into(const char *name, struct named_src *src, struct out *o)
 {
-  struct out o = { 0 };
   struct passwd pw;
   cleanup_free char *pwbuf = NULL;
   cleanup_free gid_t *gids = NULL;
   int ng = 64;
-  char *named_text = NULL;
-  const char **named = NULL;
+  cleanup_free char *named_text = NULL;
+  cleanup_free const char **named_read = NULL;
+  const char *const *named;
   size_t n_named;
 
-  if (lookup_passwd(name, &pw, &pwbuf, &o) < 0)
-    goto send;
+  if (lookup_passwd(name, &pw, &pwbuf, o) < 0)
+    return;
   for (;;) {
     int want = ng;
     free(gids);
     gids = calloc((size_t) ng, sizeof *gids);
     if (!gids) {
-      fail(&o, ENOMEM, "out of memory");
-      goto send;
+      fail(o, ENOMEM, "out of memory");
+      return;
     }
     if (getgrouplist(pw.pw_name, pw.pw_gid, gids, &ng) >= 0)
       break;
     if (ng <= want) /* no progress: the module failed */
       ng = want * 2;
     if (ng > MAX_GROUPS) {
-      fail(&o, E2BIG, "user is in too many groups");
-      goto send;
+      fail(o, E2BIG, "user is in too many groups");
+      return;
     }
   }
-  put(&o, "OK");
-  put(&o, pw.pw_name);
-  put(&o, pw.pw_dir);
-  put(&o, pw.pw_shell);
-  putu(&o, pw.pw_uid);
-  putu(&o, pw.pw_gid);
-  putu(&o, (unsigned long) ng);
+  put(o, "OK");
+  put(o, pw.pw_name);
+  put(o, pw.pw_dir);
+  put(o, pw.pw_shell);
+  putu(o, pw.pw_uid);
+  putu(o, pw.pw_gid);
+  putu(o, (unsigned long) ng);
   for (int i = 0; i < ng; i++)
-    putu(&o, gids[i]);
+    putu(o, gids[i]);
 
-  n_named = read_named(names_fd, &named_text, &named);
+  if (src->fd >= 0) {
+    n_named = read_named(src->fd, &named_text, &named_read);
+    named = named_read;
+  } else {
+    named = src->given;
+    n_named = src->n_given;
+  }
   /* root is never jailed: its groups do not matter */
   if (pw.pw_uid == 0)
     n_named = 0;
   size_t n_in = 0;
-  const char **in = calloc(n_named + 1, sizeof *in);
+  cleanup_free const char **in = calloc(n_named + 1, sizeof *in);
   if (!in) {
-    fail(&o, ENOMEM, "out of memory");
-    goto send;
+    fail(o, ENOMEM, "out of memory");
+    return;
   }
   for (size_t i = 0; i < n_named; i++) {
     gid_t g = 0;
@@ -231,9 +246,8 @@ static int do_lookup(const char *name, int names_fd, int fd)
     if (r) {
       char msg[300];
       snprintf(msg, sizeof msg, "group lookup for '%s' failed", named[i]);
-      fail(&o, r, msg);
-      free(in);
-      goto send;
+      fail(o, r, msg);
+      return;
     }
     for (int k = 0; found && k < ng; k++)
       if (gids[k] == g) {
@@ -241,11 +255,17 @@ static int do_lookup(const char *name, int names_fd, int fd)
         break;
       }
   }
-  putu(&o, n_in);
+  putu(o, n_in);
   for (size_t i = 0; i < n_in; i++)
-    put(&o, in[i]);
-  free(in);
-send:
+    put(o, in[i]);
+}
+
+static int do_lookup(const char *name, int names_fd, int fd)
+{
+  struct out o = { 0 };
+  struct named_src src = { .fd = names_fd };
+
+  lookup_into(name, &src, &o);
   if (o.oom)
     fail(&o, ENOMEM, "out of memory");
   int rc = 0;
@@ -260,8 +280,6 @@ send:
     off += (size_t) w;
   }
   free(o.buf);
-  free(named_text);
-  free(named);
   return rc;
 }
 
@@ -616,6 +634,26 @@ int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
   if (uj_userinfo_start(name, timeout_s, false, &lk, err) < 0)
     return -1;
   return uj_userinfo_finish(&lk, named, n_named, ui, err);
+}
+
+int uj_userinfo_inline(const char *name, const char *const *named, size_t n_named,
+                       struct uj_userinfo *ui, struct uj_err *err)
+{
+  struct out o = { 0 };
+  struct named_src src = { .fd = -1, .given = named, .n_given = n_named };
+  int rc;
+
+  memset(ui, 0, sizeof *ui);
+  if (!uj_valid_username(name) || strlen(name) > 256)
+    return uj_err_set(err, EINVAL, "invalid user name");
+  lookup_into(name, &src, &o);
+  if (o.oom)
+    fail(&o, ENOMEM, "out of memory");
+  rc = parse_answer(o.buf, o.len, name, ui, err);
+  free(o.buf);
+  if (rc < 0)
+    uj_userinfo_free(ui);
+  return rc;
 }
 
 void uj_userinfo_free(struct uj_userinfo *ui)

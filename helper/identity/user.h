@@ -55,4 +55,10 @@ int uj_userinfo_finish(struct uj_lookup *lk, const char *const *named, size_t n_
                        struct uj_userinfo *ui, struct uj_err *err);
 void uj_userinfo_abort(struct uj_lookup *lk);
 
+/* The same lookup in the calling thread, unbounded: for a caller that
+ * bounds it itself and can afford to die for it (a standby's worker, with
+ * an alarm: its login then goes to a spawned helper, cli/cmd_standby.c). */
+int uj_userinfo_inline(const char *name, const char *const *named, size_t n_named,
+                       struct uj_userinfo *ui, struct uj_err *err);
+
 #endif

@@ -14,6 +14,7 @@
 #include "jail/client.h"
 #include "jail/stats.h"
 #include "jail/seccomp.h"
+#include "util/text.h"
 
 static void set_msg(struct uj_join_msg *msg, enum uj_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -51,7 +52,7 @@ static void filter_build(void *arg)
   job->rc = 0;
 }
 
-int uj_resolve(const char *config, struct uj_config_ahead *ahead, const char *user,
+int uj_resolve(const char *config, const struct uj_request_how *how, const char *user,
                bool caller_exits, struct uj_resolved *r, const struct uj_meanwhile *meanwhile,
                struct uj_err *err)
 {
@@ -65,22 +66,37 @@ int uj_resolve(const char *config, struct uj_config_ahead *ahead, const char *us
   uj_err_clear(&cfg_err);
   if (!config)
     config = UJ_DEFAULT_CONFIG;
-  /* The user's lookup starts first, in its thread or child, and the
-   * config is parsed meanwhile (no directory involved); the lookup then
-   * gets the groups the config names, so one lookup resolves them too. A
-   * config failure is reported only once we know the user is not root. */
-  if (uj_userinfo_start(user, UJ_TIMEOUT_LOOKUP_S, caller_exits, &lookup, err) < 0)
-    return -1;
-  cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, ahead, &r->cfg, &r->diags, &r->src,
-                                       &cfg_err);
-  if (cfg_rc == 0 && !(named = uj_config_group_names(r->cfg, &n_named))) {
-    uj_userinfo_abort(&lookup);
-    return uj_err_set(err, ENOMEM, "configuration");
+  struct uj_config_ahead *ahead = how ? how->ahead : NULL;
+  if (how && how->lookup_inline) {
+    cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, ahead, &r->cfg, &r->diags,
+                                         &r->src, &cfg_err);
+    if (cfg_rc == 0 && !(named = uj_config_group_names(r->cfg, &n_named)))
+      return uj_err_set(err, ENOMEM, "configuration");
+    if (meanwhile && meanwhile->fn)
+      meanwhile->fn(meanwhile->arg);
+    alarm(UJ_TIMEOUT_LOOKUP_S);
+    int lr = uj_userinfo_inline(user, named, n_named, &r->ui, err);
+    alarm(0);
+    if (lr < 0)
+      return -1;
+  } else {
+    /* The user's lookup starts first, in its thread or child, and the
+     * config is parsed meanwhile (no directory involved); the lookup then
+     * gets the groups the config names, so one lookup resolves them too. A
+     * config failure is reported only once we know the user is not root. */
+    if (uj_userinfo_start(user, UJ_TIMEOUT_LOOKUP_S, caller_exits, &lookup, err) < 0)
+      return -1;
+    cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, ahead, &r->cfg, &r->diags,
+                                         &r->src, &cfg_err);
+    if (cfg_rc == 0 && !(named = uj_config_group_names(r->cfg, &n_named))) {
+      uj_userinfo_abort(&lookup);
+      return uj_err_set(err, ENOMEM, "configuration");
+    }
+    if (meanwhile && meanwhile->fn)
+      meanwhile->fn(meanwhile->arg);
+    if (uj_userinfo_finish(&lookup, named, n_named, &r->ui, err) < 0)
+      return -1;
   }
-  if (meanwhile && meanwhile->fn)
-    meanwhile->fn(meanwhile->arg);
-  if (uj_userinfo_finish(&lookup, named, n_named, &r->ui, err) < 0)
-    return -1;
   if (r->ui.u.uid == 0)
     return 1; /* root is never jailed */
   /* An invalid file falls back to its last valid copy (lastgood.c,
@@ -167,7 +183,7 @@ static void origin_find(void *arg)
     oj->n = 0;
 }
 
-void uj_request_jail(const char *config, struct uj_config_ahead *ahead, const char *user,
+void uj_request_jail(const char *config, const struct uj_request_how *how, const char *user,
                      pid_t restore_pid, bool caller_exits,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
                      size_t *nfds, struct uj_filter_msg **filter, bool *created,
@@ -194,7 +210,7 @@ void uj_request_jail(const char *config, struct uj_config_ahead *ahead, const ch
    * while the user is looked up; given back below when not needed. */
   struct origin_job oj = { .pid = restore_pid, .fds = restore };
   const struct uj_meanwhile mw = { .fn = origin_find, .arg = &oj };
-  rc = uj_resolve(config, ahead, user, caller_exits, &r, &mw, &err);
+  rc = uj_resolve(config, how, user, caller_exits, &r, &mw, &err);
   n = oj.n;
   if (r.src.fallback)
     uj_stats_bump(UJ_STAT_CONFIG_FALLBACK);

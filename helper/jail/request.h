@@ -34,9 +34,19 @@ struct uj_meanwhile {
 };
 /* `caller_exits`: the caller is session-open, which exits (_exit) right
  * after its answer: the lookup runs in a thread, not a child (user.h). */
-/* `ahead` (may be NULL): a config parsed ahead (config.h), taken when the
- * file still holds its text. */
-int uj_resolve(const char *config, struct uj_config_ahead *ahead, const char *user,
+/* How a standby's worker (cli/cmd_standby.c) asks, unlike a spawned helper
+ * or `run` (which pass NULL). */
+struct uj_request_how {
+  /* a config parsed ahead (config.h), taken when the file still holds its
+   * text */
+  struct uj_config_ahead *ahead;
+  /* the config first, then the user looked up in this thread, bounded by
+   * an alarm whose signal (SIGALRM, default action) ends this process:
+   * nothing is left to overlap with the lookup, and handing it to a thread
+   * costs a wake-up of another CPU */
+  bool lookup_inline;
+};
+int uj_resolve(const char *config, const struct uj_request_how *how, const char *user,
                bool caller_exits, struct uj_resolved *r, const struct uj_meanwhile *meanwhile,
                struct uj_err *err);
 void uj_resolved_free(struct uj_resolved *r);
@@ -65,7 +75,7 @@ struct uj_request_after {
   char user[257];  /* as uj_lookup's name */
   char line[340];
 };
-void uj_request_jail(const char *config, struct uj_config_ahead *ahead, const char *user,
+void uj_request_jail(const char *config, const struct uj_request_how *how, const char *user,
                      pid_t restore_pid, bool caller_exits,
                      struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds,
                      size_t *nfds, struct uj_filter_msg **filter, bool *created,

@@ -43,6 +43,38 @@ static void test_daemon_named_groups(void **state)
   uj_userinfo_free(&ui);
 }
 
+/* The inline lookup (a standby's worker) answers exactly as the bounded
+ * one: same fields, same named groups, same refusals. */
+static void test_inline_same_answer(void **state)
+{
+  (void) state;
+  const char *named[] = { "root", "daemon", "uj-no-such-group-xyz" };
+  struct uj_userinfo a, b;
+  struct uj_err err;
+
+  if (!getpwnam("daemon"))
+    skip();
+  assert_int_equal(uj_userinfo_get("daemon", named, 3, 10, &a, &err), 0);
+  assert_int_equal(uj_userinfo_inline("daemon", named, 3, &b, &err), 0);
+  assert_string_equal(a.u.name, b.u.name);
+  assert_int_equal(a.u.uid, b.u.uid);
+  assert_int_equal(a.u.gid, b.u.gid);
+  assert_string_equal(a.u.home, b.u.home);
+  assert_string_equal(a.u.shell, b.u.shell);
+  assert_int_equal(a.n_gids, b.n_gids);
+  assert_memory_equal(a.gids, b.gids, a.n_gids * sizeof *a.gids);
+  assert_int_equal(b.u.n_groups, 1);
+  assert_string_equal(b.u.groups[0], "daemon");
+  uj_userinfo_free(&a);
+  uj_userinfo_free(&b);
+
+  assert_int_equal(uj_userinfo_inline("uj-no-such-user-xyz", NULL, 0, &b, &err), -1);
+  assert_non_null(strstr(err.msg, "unknown user 'uj-no-such-user-xyz'"));
+  assert_int_equal(uj_userinfo_inline("a/b", NULL, 0, &b, &err), -1);
+  assert_int_equal(err.code, EINVAL);
+  assert_null(b.name);
+}
+
 static void test_unknown_and_invalid(void **state)
 {
   (void) state;
@@ -172,6 +204,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_daemon_named_groups),
     cmocka_unit_test(test_unknown_and_invalid),
+    cmocka_unit_test(test_inline_same_answer),
     cmocka_unit_test(test_timeout),
     cmocka_unit_test_prestate(test_start_then_names, NULL),
     cmocka_unit_test_prestate(test_start_then_names, &threaded),
