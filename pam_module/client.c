@@ -201,6 +201,13 @@ int uj_standby_join(const struct uj_module_args *a, const char *user, struct uj_
   /* No standby running (the usual case unless the admin started one). */
   if (c < 0 || connect(c, (struct sockaddr *) &sa, sizeof sa) < 0)
     return 0;
+  /* Only root's standby decides about a login: whatever else listens
+   * there (a socket left in a directory someone else could write) is
+   * ignored, and the helper is spawned. */
+  struct ucred cred;
+  socklen_t clen = sizeof cred;
+  if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.uid != 0)
+    return 0;
   setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   memset(&req, 0, sizeof req);

@@ -235,6 +235,16 @@ int uj_cmd_standby(int argc, char **argv)
     fprintf(stderr, "userjail standby: %s: %s\n", dir, strerror(errno));
     return 1;
   }
+  /* Like /run/userjail for the helper (rundir.c): the directory holding
+   * the socket is root's and nobody else may write it, or someone could
+   * put a socket of their own where the module connects. */
+  struct stat ds;
+  if (lstat(dir[0] ? dir : "/", &ds) < 0 || !S_ISDIR(ds.st_mode) || ds.st_uid != 0 ||
+      (ds.st_mode & 022)) {
+    fprintf(stderr, "userjail standby: %s must be a directory owned by root, not writable by "
+            "group or others\n", dir[0] ? dir : "/");
+    return 1;
+  }
   lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
     fprintf(stderr, "userjail standby: %s: %s\n", lockpath,

@@ -110,6 +110,40 @@ uj_conf_basic 'quick_join = 0;'
 check "a user cannot connect to the standby" su -s /bin/sh "$U" -c \
   "! python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' '$SB' 2>/dev/null"
 
+# --- a standby that is not root's is never believed: a user's own socket
+# where the module looks, answering "not jailed" (IGNORE), gets the login
+# a spawned helper's answer instead
+FAKE=$UJ_TMP/fake
+install -d -o "$U" -m 0755 "$FAKE"
+cat >"$FAKE/fake.py" <<'PY'
+import os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666); s.listen(8)
+msg = struct.pack("<7I", 0x756a3031, 2, 0, 0, 0, 0, 0) + b"\0" * int(sys.argv[2])
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(4096); c.sendall(msg)
+    except OSError:
+        pass
+    c.close()
+PY
+msglen=$(awk '/define UJ_MSG_LEN/ { print $3 }' "$UJ_ROOT/common/proto.h")
+su -s /bin/sh "$U" -c "exec python3 '$FAKE/fake.py' '$FAKE/s.sock' '$msglen'" &
+fake=$!
+UJ_CLEANUP_HOOKS+=("kill $fake")
+wait_until 5 test -S "$FAKE/s.sock"
+UJ_MODULE_EXTRA="standby=$FAKE/s.sock" uj_pam_file "$UJ_SSHD_PAM" 1
+out=$(via "$U" 'hostname; readlink /proc/self/ns/pid')
+expect_eq "a user's fake standby is ignored: the login is jailed" "jail-$U" "$(head -1 <<<"$out")"
+expect_eq "... by a spawned helper" "VIA spawned" "$(tail -1 <<<"$out")"
+kill "$fake" 2>/dev/null
+uj_pam_file "$UJ_SSHD_PAM" 1
+wait_until 6 uj_nothing_left "$U"
+check "the standby refuses a socket directory others may write" sh -c \
+  "! '$UJ_HELPER' standby --socket '$FAKE/x.sock' --config '$UJ_CONF' </dev/null >'$UJ_TMP/sbdir.log' 2>&1"
+expect_match "... and says why" "must be a directory owned by root" "$(cat "$UJ_TMP/sbdir.log")"
+
 # --- parallel first logins of two users: each in its own jail
 out1=$UJ_TMP/p1 out2=$UJ_TMP/p2
 uj_ssh "$U" 'hostname; sleep 2' >"$out1" 2>&1 &

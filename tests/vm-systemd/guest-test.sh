@@ -324,6 +324,37 @@ if [ "$(systemctl is-active systemd-logind)" = active ] && loginctl list-session
 else fail "logind-healthy: $(systemctl is-active systemd-logind)"; fi
 info "journal warnings naming userjail or cgroups: $(journalctl -b -p warning -o cat 2>/dev/null | grep -iE 'userjail|cgroup' | head -n 10 | oneline)"
 
+# ---- the standby helper (userjail-standby.service, optional) ----------------
+# A first login answered by the standby's waiting worker gets the same jail
+# (its cgroup and limits, the monitor in .keeper and not in the standby's
+# cgroup); restarting the standby (KillMode=process) ends no jail.
+sbsock=/run/userjail/standby/helper.sock
+if systemctl start userjail-standby.service && wait_for 30 [ -S "$sbsock" ]; then
+  pass "standby-start: userjail-standby.service $(systemctl is-active userjail-standby.service), $sbsock ready"
+  sbmain=$(systemctl show -p MainPID --value userjail-standby.service)
+  wait_for 10 pgrep -P "$sbmain" >/dev/null
+  w1=$(pgrep -P "$sbmain" | head -n 1)
+  timeout 150 su -l ujsd -c 'echo host=$(hostname); cat /proc/self/cgroup; exec sleep 100' >/tmp/sb.out 2>&1 </dev/null &
+  sbholder=$!
+  check_open_session standby "" /tmp/sb.out
+  wait_for 10 pgrep -P "$sbmain" >/dev/null
+  w2=$(pgrep -P "$sbmain" | head -n 1)
+  if [ -n "$w1" ] && [ -n "$w2" ] && [ "$w1" != "$w2" ] && ! kill -0 "$w1" 2>/dev/null; then
+    pass "standby-served: the login took the waiting worker (pid $w1; now $w2 waits)"
+  else fail "standby-served: waiting worker before '$w1', after '$w2'"; fi
+  systemctl restart userjail-standby.service
+  if wait_for 30 [ -S "$sbsock" ] && pgrep -f '^userjail-mon ujsd' >/dev/null && [ -d "$CG" ] &&
+     kill -0 "$sbholder" 2>/dev/null; then
+    pass "standby-restart: the jail and its session outlive a restart of the standby"
+  else fail "standby-restart: after restarting the standby: monitor '$(pgrep -f '^userjail-mon ujsd')', cgroup $([ -d "$CG" ] && echo present || echo gone)"; fi
+  kill "$sbholder" 2>/dev/null
+  wait "$sbholder" 2>/dev/null
+  check_closed_session standby
+  systemctl stop userjail-standby.service
+  if wait_for 10 [ ! -e "$sbsock" ]; then pass "standby-stop: socket removed"
+  else fail "standby-stop: $sbsock still there"; fi
+else fail "standby-start: $(systemctl status userjail-standby.service 2>&1 | tail -n 5 | oneline)"; fi
+
 # Stopping the unit takes the whole delegated subtree away (README.md).
 systemctl stop userjail.service
 if wait_for 10 [ ! -e "$SVC" ]; then pass "unit-stop: systemctl stop userjail.service removed $SVC"

@@ -23,6 +23,10 @@ install -m 0755 "$USERJAIL" "$R/usr/local/sbin/userjail"
   install -m 0755 "$(dirname "$USERJAIL")/userjail-monitor" "$R/usr/local/sbin/userjail-monitor"
 install -m 0644 "$MODULE" "$R/$PAMDIR/pam_userjail.so"
 install -m 0644 "$SRC/conf/userjail.slice" "$SRC/conf/userjail.service" "$R/etc/systemd/system/"
+# the optional standby helper, as `make install` writes it (not enabled: the
+# guest test starts it for its own section)
+sed 's#@SBINDIR@#/usr/local/sbin#' "$SRC/conf/userjail-standby.service.in" \
+  >"$R/etc/systemd/system/userjail-standby.service"
 install -o 0 -g 0 -m 0644 "$HERE/userjail.conf" "$R/etc/security/userjail.conf"
 in_root /usr/local/sbin/userjail check-config /etc/security/userjail.conf >/dev/null
 
