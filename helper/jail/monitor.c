@@ -271,9 +271,13 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
    * closed its end: its error is still queued for us to read. */
   bool go_sent = send(chan[0], "G", 1, MSG_NOSIGNAL) == 1;
   int go_errno = errno;
+  /* An init that failed before reading our "G" closed its end with that
+   * byte unread, which sets ECONNRESET on ours; the kernel reports that
+   * error before the message still queued here (its reason), so read
+   * again: the error is cleared once reported. */
   do
     n = read(chan[0], status, sizeof status - 1);
-  while (n < 0 && errno == EINTR);
+  while (n < 0 && (errno == EINTR || errno == ECONNRESET));
   status[n > 0 ? n : 0] = '\0';
   if (!go_sent && n <= 0) {
     uj_err_set(err, go_errno, "start jail init");
