@@ -74,17 +74,12 @@ static bool exe_replaced(void)
 static int read_request(int c, struct uj_standby_req *req)
 {
   struct timeval tv = { .tv_sec = UJ_TIMEOUT_REQUEST_S };
-  size_t got = 0;
+  struct uj_err err;
+  size_t nfds;
 
   setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  while (got < sizeof *req) {
-    ssize_t r = read(c, (char *) req + got, sizeof *req - got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return -1;
-    got += (size_t) r;
-  }
+  if (uj_recv_fds(c, req, sizeof *req, NULL, 0, &nfds, &err) < 0)
+    return -1;
   if (req->magic != UJ_STANDBY_MAGIC || !memchr(req->user, '\0', sizeof req->user) ||
       !memchr(req->config, '\0', sizeof req->config) || !req->user[0] ||
       (req->config[0] && req->config[0] != '/'))

@@ -66,37 +66,35 @@ int uj_resolve(const char *config, const struct uj_request_how *how, const char 
   uj_err_clear(&cfg_err);
   if (!config)
     config = UJ_DEFAULT_CONFIG;
-  struct uj_config_ahead *ahead = how ? how->ahead : NULL;
-  if (how && how->lookup_inline) {
-    cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, ahead, &r->cfg, &r->diags,
-                                         &r->src, &cfg_err);
-    if (cfg_rc == 0 && !(named = uj_config_group_names(r->cfg, &n_named)))
-      return uj_err_set(err, ENOMEM, "configuration");
-    if (meanwhile && meanwhile->fn)
-      meanwhile->fn(meanwhile->arg);
-    alarm(UJ_TIMEOUT_LOOKUP_S);
-    int lr = uj_userinfo_inline(user, named, n_named, &r->ui, err);
-    alarm(0);
-    if (lr < 0)
-      return -1;
-  } else {
-    /* The user's lookup starts first, in its thread or child, and the
-     * config is parsed meanwhile (no directory involved); the lookup then
-     * gets the groups the config names, so one lookup resolves them too. A
-     * config failure is reported only once we know the user is not root. */
-    if (uj_userinfo_start(user, UJ_TIMEOUT_LOOKUP_S, caller_exits, &lookup, err) < 0)
-      return -1;
-    cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, ahead, &r->cfg, &r->diags,
-                                         &r->src, &cfg_err);
-    if (cfg_rc == 0 && !(named = uj_config_group_names(r->cfg, &n_named))) {
+  bool inline_lookup = how && how->lookup_inline;
+  int lr;
+  /* The user's lookup starts first, in its thread or child, and the
+   * config is parsed meanwhile (no directory involved); the lookup then
+   * gets the groups the config names, so one lookup resolves them too. A
+   * config failure is reported only once we know the user is not root.
+   * Inline (a standby's worker: the config parsed ahead, nothing left to
+   * overlap) the lookup comes after the config, in this thread. */
+  if (!inline_lookup &&
+      uj_userinfo_start(user, UJ_TIMEOUT_LOOKUP_S, caller_exits, &lookup, err) < 0)
+    return -1;
+  cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, how ? how->ahead : NULL,
+                                       &r->cfg, &r->diags, &r->src, &cfg_err);
+  if (cfg_rc == 0 && !(named = uj_config_group_names(r->cfg, &n_named))) {
+    if (!inline_lookup)
       uj_userinfo_abort(&lookup);
-      return uj_err_set(err, ENOMEM, "configuration");
-    }
-    if (meanwhile && meanwhile->fn)
-      meanwhile->fn(meanwhile->arg);
-    if (uj_userinfo_finish(&lookup, named, n_named, &r->ui, err) < 0)
-      return -1;
+    return uj_err_set(err, ENOMEM, "configuration");
   }
+  if (meanwhile && meanwhile->fn)
+    meanwhile->fn(meanwhile->arg);
+  if (inline_lookup) {
+    alarm(UJ_TIMEOUT_LOOKUP_S);
+    lr = uj_userinfo_inline(user, named, n_named, &r->ui, err);
+    alarm(0);
+  } else {
+    lr = uj_userinfo_finish(&lookup, named, n_named, &r->ui, err);
+  }
+  if (lr < 0)
+    return -1;
   if (r->ui.u.uid == 0)
     return 1; /* root is never jailed */
   /* An invalid file falls back to its last valid copy (lastgood.c,
