@@ -1,5 +1,6 @@
 #include "common/child.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -13,6 +14,19 @@ static int stdio_to_null(void)
     if (nul != fd && dup2(nul, fd) < 0)
       return -1;
   return nul;
+}
+
+static int close_between(unsigned first, unsigned last)
+{
+  if (first > last)
+    return 0;
+  if (syscall(SYS_close_range, first, last, 0) == 0)
+    return 0;
+  /* kernels before 5.9 */
+  int max = getdtablesize();
+  for (unsigned fd = first; fd <= last && fd < (unsigned) max; fd++)
+    close((int) fd);
+  return 0;
 }
 
 static int close_from(int first)
@@ -67,4 +81,29 @@ int uj_child_fds2(int keep, int keep2, bool null_stdio)
   if (dup2(a, 3) < 0 || dup2(b, 4) < 0)
     return -1;
   return close_from(5);
+}
+
+int uj_close_fds_except(const int *keep, size_t n)
+{
+  int k[64];
+  unsigned next = 3;
+
+  if (n > 64) {
+    errno = E2BIG;
+    return -1;
+  }
+  /* sorted, so the gaps between them close in a few calls */
+  for (size_t i = 0; i < n; i++) {
+    size_t j = i;
+    for (; j > 0 && k[j - 1] > keep[i]; j--)
+      k[j] = k[j - 1];
+    k[j] = keep[i];
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (k[i] < 3 || (unsigned) k[i] < next)
+      continue;
+    close_between(next, (unsigned) k[i] - 1);
+    next = (unsigned) k[i] + 1;
+  }
+  return close_between(next, ~0U);
 }

@@ -6,6 +6,7 @@
 #define UJ_CHILD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* In a child after fork: with null_stdio, point fds 0-2 at /dev/null; move
  * `keep` (when >= 0) to fd 3; close every fd above the last one kept.
@@ -16,5 +17,9 @@ int uj_child_fds(int keep, bool null_stdio);
 /* The same with two fds kept: `keep` becomes fd 3 and `keep2` fd 4, both
  * without close-on-exec. Returns 0 or -1 (then _exit). */
 int uj_child_fds2(int keep, int keep2, bool null_stdio);
+
+/* Close every fd from 3 up but the n in `keep` (in any order, at most 64),
+ * which stay as they are. Returns 0, or -1 with errno. */
+int uj_close_fds_except(const int *keep, size_t n);
 
 #endif

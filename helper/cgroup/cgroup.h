@@ -82,8 +82,9 @@ pid_t uj_pidfd_pid(int pidfd);
 
 /* warm.c — fork a child that starts the kernel's grace period for cgroup
  * migrations now, so that a login's move into its cgroup moments later
- * waits less (or not at all). Never waited for; best effort. */
-void uj_cgroup_warm(const char *root);
+ * waits less (or not at all). Best effort. */
+/* Returns the child's pid (its parent may reap it), or 0 when none. */
+pid_t uj_cgroup_warm(const char *root);
 
 /* stats.c — limits and counters for `userjail metrics`; -1 = not available
  * on this host, 0 for a limit = unlimited. */

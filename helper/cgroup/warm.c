@@ -10,7 +10,8 @@
  * grace period while the helper reads the config, looks the user up and
  * talks to the monitor, and the login's own move waits only for what is
  * left of it. Nobody waits for the child (it is never reaped by the helper:
- * it exits on its own and is reparented when the helper ends), so a user
+ * it exits on its own and is reparented when the helper ends; a helper that
+ * lives on as a jail's monitor reaps it), so a user
  * who is not jailed loses nothing but a fork. Best effort: any failure just
  * means no head start.
  *
@@ -26,7 +27,7 @@
 
 #include "cgroup/cgroup.h"
 
-void uj_cgroup_warm(const char *root)
+pid_t uj_cgroup_warm(const char *root)
 {
   int dirs[UJ_CGROUP_MAXDIRS + 1];
   size_t n = 0;
@@ -35,9 +36,10 @@ void uj_cgroup_warm(const char *root)
   struct statfs sf;
 
   if (statfs(root, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
-    return;
-  if (fork() != 0)
-    return;
+    return 0;
+  pid_t pid = fork();
+  if (pid != 0)
+    return pid > 0 ? pid : 0;
   /* Nothing of the helper's (the module's socket) stays open in here. */
   syscall(SYS_close_range, 3, ~0U, 0);
   if (uj_cgroup_open_current(root, getpid(), dirs, UJ_CGROUP_MAXDIRS + 1, &n, &err) == 0 && n > 0) {

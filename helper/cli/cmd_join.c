@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/enter.h"
 #include "cgroup/cgroup.h"
 #include "cli/cli.h"
@@ -48,7 +49,7 @@ void uj_session_serve(const char *config, const struct uj_request_how *how, cons
   umask(022);
   /* First: the kernel's wait for the session's cgroup move runs while we
    * work (cgroup/warm.c). */
-  uj_cgroup_warm(UJ_CGROUP_ROOT);
+  pid_t warm = uj_cgroup_warm(UJ_CGROUP_ROOT);
   uj_request_jail(config, how, user, session_pid, true, &msg, &limits, fds, &nfds, &filter, &created,
                   &after);
   rc = uj_send_join(UJ_MODULE_FD, &msg, &limits, fds, nfds, &err) < 0 ? 1 : 0;
@@ -56,6 +57,10 @@ void uj_session_serve(const char *config, const struct uj_request_how *how, cons
   if (rc == 0 && filter && uj_send_fds(UJ_MODULE_FD, filter, sizeof *filter, NULL, 0, &err) < 0)
     rc = 1;
   free(filter);
+  /* Ours are copies (the module has its own now). A process that goes on
+   * as the jail's monitor must not keep them: the first is the other end
+   * of the session's connection, whose hangup ends the session. */
+  close_many(fds, nfds);
   /* The module has its answer and enters: the rest waits for no one. */
   close(UJ_MODULE_FD);
   uj_request_after_run(&after);
@@ -63,6 +68,13 @@ void uj_session_serve(const char *config, const struct uj_request_how *how, cons
    * login nothing but the module's wait for our exit. */
   if (rc == 0 && msg.status == UJ_STATUS_JAILED)
     uj_stats_login_time(created ? UJ_STAT_LOGIN_CREATE : UJ_STAT_LOGIN_JOIN, uj_now_us() - t0);
+  /* A standby's worker that made the jail is its monitor from now on
+   * (how->become_monitor): whatever the answer was, the jail is ours. */
+  if (after.monitor) {
+    if (warm > 0)
+      waitpid(warm, NULL, 0);
+    uj_monitor_continue(after.monitor);
+  }
   /* The user lookup ran in a thread (identity/user.h), which NSS may still
    * hold past its deadline: leave without exit handlers that could wait
    * beside it. Nothing is buffered (stdout is /dev/null, syslog is sent). */

@@ -141,7 +141,10 @@ static void worker(int lfd, int taken, const char *config)
   /* Its lookup in this process, bounded by an alarm (request.h): a worker
    * killed by it leaves its login unanswered, and the module then spawns
    * the helper, which looks the user up again under its own bound. */
-  const struct uj_request_how how = { .ahead = &ahead, .lookup_inline = true };
+  /* A jail it makes has this process as its monitor (no fork, no relay
+   * of the monitor's answer: jail/monitor.c, become_monitor). */
+  const struct uj_request_how how = { .ahead = &ahead, .lookup_inline = true,
+                                      .become_monitor = true, .answer_fd = UJ_MODULE_FD };
   signal(SIGALRM, SIG_DFL);
   uj_session_serve(req.config[0] ? req.config : NULL, &how, req.user, cred.pid, t0);
 }

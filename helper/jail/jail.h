@@ -118,16 +118,28 @@ int uj_loopback_up(struct uj_err *err);
  * would make it, one fork sooner. Otherwise (`userjail run`, which lives on
  * as the session process in the jail) the monitor is forked twice and is
  * never the caller's child. */
+struct monitor; /* private to the monitor (monitor.h) */
 struct uj_start_opts {
   void (*meanwhile)(void *arg);
   void *arg;
   bool caller_exits;
+  /* Non-NULL: this process becomes the monitor instead of forking one (a
+   * standby's worker, whose process ends after its login anyway). On
+   * success *become is that monitor, and once the login has its answer
+   * the caller must go on as it: uj_monitor_continue. Before, every fd
+   * from 3 up but the `keep` ones is closed. */
+  struct monitor **become;
+  const int *keep;
+  size_t n_keep;
 };
 /* On success *conn is a connection to the new monitor on which a session
  * request for session_pid is already sent (uj_monitor_recv_session reads
  * the answer). */
 int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
                      const struct uj_start_opts *opts, int *conn, struct uj_err *err);
+/* The monitor this process became (uj_start_opts.become), from its first
+ * login's answer on: it serves the jail until the jail ends. */
+void uj_monitor_continue(struct monitor *m) __attribute__((noreturn));
 
 /* remains.c — clear what a jail whose monitor died left: its socket file,
  * every process in the user's cgroup (killed), the cgroup. The caller holds

@@ -2,6 +2,7 @@
  * lock makes "is it alive? else create it" atomic per user, so concurrent
  * first logins make exactly one jail. */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "jail/client.h"
@@ -28,7 +29,18 @@ int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
      * a dead one left (socket file, processes in the cgroup) goes first. */
     if (uj_jail_remains_clear(spec->uid, spec->cgroup_root, err) < 0)
       goto out;
-    if (uj_monitor_start(spec, session_pid, opts, &c, err) < 0) {
+    /* A process that becomes the monitor keeps the lock open (ours to
+     * release below) with what its caller keeps. */
+    struct uj_start_opts o = opts ? *opts : (struct uj_start_opts){ 0 };
+    int keep[UJ_MAX_FDS + 2];
+    if (o.become) {
+      size_t n = o.n_keep < UJ_MAX_FDS + 1 ? o.n_keep : UJ_MAX_FDS + 1;
+      memcpy(keep, o.keep, n * sizeof *keep);
+      keep[n++] = lock;
+      o.keep = keep;
+      o.n_keep = n;
+    }
+    if (uj_monitor_start(spec, session_pid, &o, &c, err) < 0) {
       /* Nothing of a failed jail remains; the lock file goes too. */
       uj_rundir_unlock(lock, spec->uid, true);
       return uj_err_prefix(err, "create jail for %s", spec->user);

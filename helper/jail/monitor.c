@@ -106,9 +106,6 @@ static int listen_socket(uid_t uid, struct uj_err *err)
   return steal_fd(&fd);
 }
 
-static void trim_memory(void);
-static void trim_text(bool rescan);
-
 /* cgroup v1 with LXCFS: the init also goes into a cpuset of its CPUs, so
  * LXCFS shows that many in /proc/cpuinfo and /proc/stat (cgroup/cpuset.c
  * says why). Made before the init is cloned: the init joins it by itself
@@ -209,7 +206,8 @@ static void pin_init(struct monitor *m)
     syslog(LOG_WARNING, "userjail: %s: %s", m->spec->user, e2.msg);
 }
 
-static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
+static int start_jail(struct monitor *m, pid_t session_pid, const struct uj_start_opts *mw,
+                      struct uj_err *err)
 {
   const struct uj_jail_spec *spec = m->spec;
   bool private_net = spec->s->network == UJ_NET_PRIVATE;
@@ -271,6 +269,10 @@ static int start_jail(struct monitor *m, pid_t session_pid, struct uj_err *err)
    * closed its end: its error is still queued for us to read. */
   bool go_sent = send(chan[0], "G", 1, MSG_NOSIGNAL) == 1;
   int go_errno = errno;
+  /* A monitor that is its login's helper (uj_monitor_start, become) does
+   * the helper's own work while the init builds the root. */
+  if (mw && mw->meanwhile)
+    mw->meanwhile(mw->arg);
   /* An init that failed before reading our "G" closed its end with that
    * byte unread, which sets ECONNRESET on ours; the kernel reports that
    * error before the message still queued here (its reason), so read
@@ -482,13 +484,13 @@ void uj_monitor_serve(struct monitor *m)
       /* idle: become userjail-monitor (returns when that cannot be) */
       if (!m->handed_off)
         uj_monitor_handoff(m);
-      trim_memory();
-      trim_text(true);
+      uj_monitor_trim_memory();
+      uj_monitor_trim_text(true);
       m->trim_at = 0;
     } else if (!m->trim_at) {
       /* a timer while idle (v1's periodic limit check): give back what it
        * faulted in */
-      trim_text(false);
+      uj_monitor_trim_text(false);
     }
   }
 }
@@ -524,81 +526,52 @@ static void protect_self(const char *user)
          (unsigned long long) (rl.rlim_cur > 16 ? (rl.rlim_cur - 16) / 2 : 0));
 }
 
-/* Give back the pages that resolving the user dirtied (NSS and libconfig
- * go deep into the stack and the heap) before the init is cloned from us:
- * an idle jail is these two processes, and their memory is its cost. The
- * stack below our frame is dead by the ABI (beyond the 128-byte red zone). */
-static void trim_memory(void)
+/* What every monitor is before its jail exists. */
+static void monitor_prepare(struct monitor *m, const struct uj_jail_spec *spec, int listen_fd)
 {
-  char line[256];
-  FILE *f = fopen("/proc/self/maps", "re");
-  uintptr_t lo, hi, sp = (uintptr_t) __builtin_frame_address(0);
-  long page = sysconf(_SC_PAGESIZE);
-
-  while (f && fgets(line, sizeof line, f)) {
-    if (strstr(line, "[stack]") && sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &lo, &hi) == 2) {
-      uintptr_t end = (sp - 2 * (uintptr_t) page) & ~((uintptr_t) page - 1);
-      if (end > lo)
-        madvise((void *) lo, end - lo, MADV_DONTNEED);
-    }
+  *m = (struct monitor){ .spec = spec, .pidfd = -1, .lifeline = -1, .listen_fd = listen_fd,
+                         .premoved_pidfd = -1, .view = { .cpuset_fd = -1 } };
+  uj_cgroup_init(&m->cg);
+  uj_net_init(&m->net);
+  /* Before the clone: the init inherits its OOM protection (a jail whose
+   * PID 1 the OOM killer picked would end). */
+  protect_self(spec->user);
+  m->started = time(NULL);
+  {
+    char title[64];
+    snprintf(title, sizeof title, "userjail-mon %s", spec->user);
+    uj_set_proc_title(title);
   }
-  if (f)
-    fclose(f);
-  malloc_trim(0);
+  m->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-/* Once the jail runs, the monitor idles in poll() and wakes for a login now
- * and then; the code it ran to get there (the helper's: config, cgroup
- * set-up, clone) stays mapped in its page tables, and an idle jail's PSS is
- * what the benchmark holds us to. Drop the PTEs of read-only file mappings
- * that hold no private page of ours: text and constants come back from the
- * page cache on their next use (a minor fault), and those the idle loop
- * never touches stop being counted against the jail. A mapping with private
- * pages (a relocated GOT made read-only by RELRO) is never touched: dropping
- * them would bring back the unrelocated file contents.
- *
- * `rescan`: find those mappings in /proc/self/smaps (after a login, when
- * the mappings may have changed); otherwise drop the ones found last time.
- * That is what a v1 jail's periodic check (events.c, every few seconds)
- * does: each wakeup faults libc's and our text back in 64 KiB windows
- * (the kernel's fault-around), and reading smaps each time would cost more
- * than it gives back. */
-#define TRIM_RANGES 32
-static struct { uintptr_t lo, hi; } trim_ranges[TRIM_RANGES];
-static size_t n_trim_ranges;
-
-static void trim_text(bool rescan)
+/* The jail is up. Its creator asks for the first session right away.
+ * Until that arrives the count is zero, which must not end the jail, but
+ * neither may a creator that died or failed keep it alive: a bounded
+ * wait. */
+static void monitor_started(struct monitor *m)
 {
-  char line[512];
-  FILE *f;
-  uintptr_t lo = 0, hi = 0;
-  unsigned long inode = 0;
-  char perms[8] = "";
+  m->first_session_deadline = uj_monitor_now_ms() + UJ_TIMEOUT_FIRST_SESSION_MS;
+  m->trim_at = uj_monitor_now_ms() + UJ_MONITOR_TRIM_MS;
+}
 
-  if (rescan && (f = fopen("/proc/self/smaps", "re"))) {
-    n_trim_ranges = 0;
-    while (fgets(line, sizeof line, f)) {
-      uintptr_t a, b;
-      unsigned long kb, ino;
-      char pm[8];
-      /* a mapping's first line; the others start with a key ("Anonymous:",
-       * whose "A" a partial match would take for an address) */
-      if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s %*s %*s %lu", &a, &b, pm, &ino) == 4) {
-        lo = a, hi = b, inode = ino;
-        memcpy(perms, pm, sizeof perms);
-        continue;
-      }
-      if (sscanf(line, "Anonymous: %lu kB", &kb) == 1 && kb == 0 && inode != 0 &&
-          perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p' && hi > lo &&
-          n_trim_ranges < TRIM_RANGES) {
-        trim_ranges[n_trim_ranges].lo = lo;
-        trim_ranges[n_trim_ranges++].hi = hi;
-      }
-    }
-    fclose(f);
-  }
-  for (size_t i = 0; i < n_trim_ranges; i++)
-    madvise((void *) trim_ranges[i].lo, trim_ranges[i].hi - trim_ranges[i].lo, MADV_DONTNEED);
+/* The rest of a monitor's set-up, once the login that made the jail has
+ * its answer (nothing waits for this), then its loop. */
+static void monitor_run(struct monitor *m) __attribute__((noreturn));
+static void monitor_run(struct monitor *m)
+{
+  const struct uj_jail_spec *spec = m->spec;
+  struct uj_err err;
+
+  pin_init(m);
+  if (spec->s->lxcfs && !m->view.limits.lxcfs)
+    syslog(LOG_NOTICE, "userjail: jail of %s: no LXCFS at %s, so free and top in the jail show "
+           "the host's memory and CPUs", spec->user, spec->s->lxcfs);
+  if (uj_events_open(&m->cg, spec->user, &m->view.limits, &m->events, &err) < 0)
+    syslog(LOG_WARNING, "userjail: jail of %s: limit events not watched: %s", spec->user,
+           err.msg);
+  uj_monitor_serve(m);
+  _exit(1); /* not reached: the loop ends in a teardown */
 }
 
 static void monitor_main(const struct uj_jail_spec *spec, int report_fd, int listen_fd,
@@ -606,25 +579,12 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, int lis
 static void monitor_main(const struct uj_jail_spec *spec, int report_fd, int listen_fd,
                          pid_t session_pid)
 {
-  struct monitor m = { .spec = spec, .pidfd = -1, .lifeline = -1, .listen_fd = -1,
-                       .premoved_pidfd = -1, .view = { .cpuset_fd = -1 } };
+  struct monitor m;
   struct uj_err err;
 
   uj_err_clear(&err);
-  uj_cgroup_init(&m.cg);
-  uj_net_init(&m.net);
-  /* Before the clone: the init inherits its OOM protection (a jail whose
-   * PID 1 the OOM killer picked would end). */
-  protect_self(spec->user);
-  m.started = time(NULL);
-  {
-    char title[64];
-    snprintf(title, sizeof title, "userjail-mon %s", spec->user);
-    uj_set_proc_title(title);
-  }
-  m.listen_fd = listen_fd;
-  m.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (start_jail(&m, session_pid, &err) < 0) {
+  monitor_prepare(&m, spec, listen_fd);
+  if (start_jail(&m, session_pid, NULL, &err) < 0) {
     char path[108];
     uj_rundir_path(path, sizeof path, spec->uid, ".sock");
     unlink(path);
@@ -635,28 +595,79 @@ static void monitor_main(const struct uj_jail_spec *spec, int report_fd, int lis
   if (write(report_fd, "OK", 2) != 2)
     _exit(1);
   close(report_fd);
-  /* The creator asks for the first session right after this report (its
-   * request usually waits in the backlog already: uj_monitor_start). Until
-   * it arrives the count is zero, which must not end the jail, but neither
-   * may a creator that died or failed keep it alive: a bounded wait. */
-  m.first_session_deadline = uj_monitor_now_ms() + UJ_TIMEOUT_FIRST_SESSION_MS;
-  m.trim_at = uj_monitor_now_ms() + UJ_MONITOR_TRIM_MS;
+  monitor_started(&m);
   {
-    /* Answered before the rest of our set-up below: the login waits for
-     * it, nothing waits for the rest. The session process has not forked
-     * the user's shell yet, so no limit event can fall in between. */
+    /* The creator's request usually waits in the backlog already
+     * (uj_monitor_start): answered before the rest of our set-up, which
+     * no one waits for. The session process has not forked the user's
+     * shell yet, so no limit event can fall in between. */
     struct pollfd lp = { .fd = m.listen_fd, .events = POLLIN };
     if (poll(&lp, 1, 0) == 1 && (lp.revents & POLLIN))
       uj_monitor_accept(&m);
   }
-  pin_init(&m);
-  if (spec->s->lxcfs && !m.view.limits.lxcfs)
-    syslog(LOG_NOTICE, "userjail: jail of %s: no LXCFS at %s, so free and top in the jail show "
-           "the host's memory and CPUs", spec->user, spec->s->lxcfs);
-  if (uj_events_open(&m.cg, spec->user, &m.view.limits, &m.events, &err) < 0)
-    syslog(LOG_WARNING, "userjail: jail of %s: limit events not watched: %s", spec->user,
-           err.msg);
-  uj_monitor_serve(&m);
+  monitor_run(&m);
+}
+
+/* A standby's worker (cli/cmd_standby.c) is a helper that exits after its
+ * login: instead of forking a monitor and relaying the monitor's answer,
+ * it becomes the monitor itself. That saves a login the fork, the new
+ * process's wait for a CPU, and a hand-over between two processes once
+ * the jail is up. The first session is taken as a request on the
+ * listening socket would be, over a socketpair whose other end (*conn) the
+ * caller reads the answer from and hands to the module as the session's
+ * connection. On success this process must go on as the monitor
+ * (uj_monitor_continue) once its login has the answer; the jail has no
+ * other owner. Everything the caller holds but `keep` was closed before
+ * (uj_monitor_start), so the monitor carries nothing of the worker's. */
+static int become_monitor(const struct uj_jail_spec *spec, pid_t session_pid,
+                          const struct uj_start_opts *opts, int lfd, int *conn, struct uj_err *err)
+{
+  cleanup_free struct monitor *m = malloc(sizeof *m);
+  cleanup_close int pidfd = -1;
+  int sv[2] = { -1, -1 };
+  char path[108];
+  bool prepared = false;
+  int ok;
+
+  /* Everything that can fail without a jail to undo comes first. */
+  if (!m)
+    ok = uj_err_set(err, ENOMEM, "monitor");
+  else if ((pidfd = (int) syscall(SYS_pidfd_open, session_pid, 0)) < 0)
+    ok = uj_err_set(err, errno, "pidfd of session process %d", (int) session_pid);
+  else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    ok = uj_err_set(err, errno, "socketpair");
+  else
+    ok = 0;
+  if (ok == 0) {
+    /* Its own session, as a forked monitor's: nothing sent to the
+     * standby's process group reaches the jail. */
+    setsid();
+    monitor_prepare(m, spec, lfd);
+    prepared = true;
+    ok = start_jail(m, session_pid, opts, err);
+  }
+  if (ok < 0) {
+    uj_rundir_path(path, sizeof path, spec->uid, ".sock");
+    unlink(path);
+    close(lfd);
+    if (prepared)
+      close_many(&m->spare_fd, 1);
+    close_many(sv, 2);
+    return -1;
+  }
+  monitor_started(m);
+  /* Taken or refused (serve_session says why on sv[0]): either way the
+   * caller reads the answer, and a refused first session ends the jail in
+   * the loop (no session, no deadline). */
+  uj_monitor_take_first(m, sv[0], steal_fd(&pidfd));
+  *conn = sv[1];
+  *opts->become = steal_pointer(&m);
+  return 0;
+}
+
+void uj_monitor_continue(struct monitor *m)
+{
+  monitor_run(m);
 }
 
 int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
@@ -670,6 +681,21 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
   char msg[UJ_ERR_MSG], path[108];
 
   *conn = -1;
+  if (opts && opts->become) {
+    /* This process is about to become a monitor: nothing it holds but
+     * what its caller still needs goes along (glibc's syslog socket and
+     * whatever the user's lookup left open, e.g. sssd's). */
+    closelog();
+    if (uj_close_fds_except(opts->keep, opts->n_keep) < 0)
+      return uj_err_set(err, errno, "close_range");
+    /* and its stdio is /dev/null, as a forked monitor's (uj_child_fds2) */
+    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; nul >= 0 && fd < 3; fd++)
+      if (fd != nul)
+        dup2(nul, fd);
+    if (nul > 2)
+      close(nul);
+  }
   uj_rundir_path(path, sizeof path, spec->uid, ".sock");
   /* The socket listens before the monitor exists (we hold the user's lock,
    * so no other login looks at it yet): our session request waits in its
@@ -678,6 +704,8 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
   lfd = listen_socket(spec->uid, err);
   if (lfd < 0)
     return -1;
+  if (opts && opts->become)
+    return become_monitor(spec, session_pid, opts, steal_fd(&lfd), conn, err);
   if (pipe2(rp, O_CLOEXEC) < 0) {
     unlink(path);
     return uj_err_set(err, errno, "pipe");

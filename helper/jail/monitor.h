@@ -83,6 +83,10 @@ struct monitor {
 
 #define UJ_MONITOR_TRIM_MS 1000
 
+/* monitor_memory.c: give back what serving dirtied or mapped (idle). */
+void uj_monitor_trim_memory(void);
+void uj_monitor_trim_text(bool rescan);
+
 int64_t uj_monitor_now_ms(void);
 int64_t uj_monitor_now_us(void);
 
@@ -90,6 +94,10 @@ int64_t uj_monitor_now_us(void);
 /* Make room for one more session (and its two pollfds). */
 bool uj_monitor_reserve(struct monitor *m);
 void uj_monitor_drop_session(struct monitor *m, size_t i);
+/* The first session of a monitor that was its login's helper
+ * (monitor.c, become_monitor): c and pidfd (both consumed) as a session
+ * request would bring them. True when taken. */
+bool uj_monitor_take_first(struct monitor *m, int c, int pidfd);
 /* Accept one connection and serve its request. Returns 1 when it became a
  * session. A stop request tears the jail down (and does not return). */
 int uj_monitor_accept(struct monitor *m);

@@ -235,6 +235,11 @@ static bool serve_session(struct monitor *m, int c, int pidfd, bool short_of_fds
   return false;
 }
 
+bool uj_monitor_take_first(struct monitor *m, int c, int pidfd)
+{
+  return serve_session(m, c, pidfd, false, false, NULL);
+}
+
 /* UJ_CMD_QUICK: let a later login in without the helper (quick.c), or
  * answer RETRY, and the module runs the helper. */
 static bool serve_quick(struct monitor *m, int c, int pidfd, bool short_of_fds)

@@ -159,7 +159,9 @@ void uj_request_after_run(struct uj_request_after *after)
   if (after->grant && uj_monitor_grant(after->uid, after->grant, &err) < 0)
     syslog(LOG_NOTICE, "%s: no quick logins: %s", after->user, err.msg);
   free(after->grant);
+  struct monitor *m = after->monitor; /* the caller's to continue as */
   memset(after, 0, sizeof *after);
+  after->monitor = m;
 }
 
 /* The cgroups the session process is in (O_PATH dirs, cgroup.h). */
@@ -187,7 +189,8 @@ void uj_request_jail(const char *config, const struct uj_request_how *how, const
                      size_t *nfds, struct uj_filter_msg **filter, bool *created,
                      struct uj_request_after *after)
 {
-  struct uj_resolved r;
+  /* On the heap: a monitor this process becomes goes on using it. */
+  struct uj_resolved *r = calloc(1, sizeof *r);
   struct uj_err err;
   int restore[UJ_MAX_FDS];
   size_t n = 0;
@@ -202,27 +205,44 @@ void uj_request_jail(const char *config, const struct uj_request_how *how, const
   *filter = NULL;
   *nfds = 0;
   uj_err_clear(&err);
+  if (!r) {
+    set_msg(msg, UJ_STATUS_DENY, "out of memory");
+    syslog(LOG_ERR, "refusing session of %s: out of memory", user);
+    return;
+  }
 
   /* Where the session process is now, before a new jail's monitor moves
    * it (monitor.c): where uj_enter puts it back if entering fails. Found
    * while the user is looked up; given back below when not needed. */
   struct origin_job oj = { .pid = restore_pid, .fds = restore };
   const struct uj_meanwhile mw = { .fn = origin_find, .arg = &oj };
-  rc = uj_resolve(config, how, user, caller_exits, &r, &mw, &err);
+  rc = uj_resolve(config, how, user, caller_exits, r, &mw, &err);
   n = oj.n;
-  if (r.src.fallback)
+  if (r->src.fallback)
     uj_stats_bump(UJ_STAT_CONFIG_FALLBACK);
   if (rc == 1) {
     msg->status = UJ_STATUS_IGNORE;
     goto out;
   }
-  allow = r.s && r.s->on_error == UJ_ONERR_ALLOW;
+  allow = r->s && r->s->on_error == UJ_ONERR_ALLOW;
   if (rc == 0 && oj.rc < 0)
     syslog(LOG_WARNING, "%s: cannot record the session's cgroup: %s", user, oj.err.msg);
-  struct uj_filter_job job = { .s = r.s };
+  struct uj_filter_job job = { .s = r->s };
+  /* Becoming the monitor: what this process still needs afterwards are
+   * the session's cgroups (sent with the answer) and the answer's way out. */
+  int keep[UJ_MAX_FDS + 1];
+  size_t n_keep = 0;
+  bool become = how && how->become_monitor;
+  if (become) {
+    memcpy(keep, restore, n * sizeof *restore);
+    n_keep = n;
+    keep[n_keep++] = how->answer_fd;
+  }
   const struct uj_start_opts opts = { .meanwhile = filter_build, .arg = &job,
-                                      .caller_exits = caller_exits };
-  if (rc == 0 && uj_jail_join(&r.spec, restore_pid, msg, limits, fds, nfds, created, &opts,
+                                      .caller_exits = caller_exits,
+                                      .become = become ? &after->monitor : NULL,
+                                      .keep = keep, .n_keep = n_keep };
+  if (rc == 0 && uj_jail_join(&r->spec, restore_pid, msg, limits, fds, nfds, created, &opts,
                               &err) == 0) {
     /* The filter was built while a new jail's init built its root, else
      * here, after joining a running jail: usually read back from
@@ -257,7 +277,7 @@ void uj_request_jail(const char *config, const struct uj_request_how *how, const
     n = 0;
     snprintf(after->line, sizeof after->line, "session of %s joins its jail (init pid %d)", user,
              msg->init_pid);
-    grant_quick(config, &r, f, allow, after);
+    grant_quick(config, r, f, allow, after);
     goto out;
   }
 failed:
@@ -268,13 +288,16 @@ failed:
   if (err.code == EUSERS)
     allow = false;
   set_msg(msg, allow ? UJ_STATUS_ALLOW : UJ_STATUS_DENY, "%s", err.msg);
-  uj_stats_bump(!r.ui.name ? UJ_STAT_REFUSED_USER
-                : !r.cfg   ? UJ_STAT_REFUSED_CONFIG
+  uj_stats_bump(!r->ui.name ? UJ_STAT_REFUSED_USER
+                : !r->cfg   ? UJ_STAT_REFUSED_CONFIG
                 : allow    ? UJ_STAT_UNJAILED
                            : UJ_STAT_REFUSED_JAIL);
   msg->on_error_allow = allow;
   syslog(LOG_ERR, "%s session of %s: %s", allow ? "UNJAILED" : "refusing", user, err.msg);
 out:
   close_many(restore, n);
-  uj_resolved_free(&r);
+  if (!after->monitor) {
+    uj_resolved_free(r);
+    free(r);
+  }
 }

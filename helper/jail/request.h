@@ -45,6 +45,11 @@ struct uj_request_how {
    * nothing is left to overlap with the lookup, and handing it to a thread
    * costs a wake-up of another CPU */
   bool lookup_inline;
+  /* a new jail's monitor is this process (jail.h, uj_start_opts.become):
+   * uj_request_after.monitor then says it must go on as that monitor;
+   * `answer_fd`, where the caller sends the answer, stays open */
+  bool become_monitor;
+  int answer_fd;
 };
 int uj_resolve(const char *config, const struct uj_request_how *how, const char *user,
                bool caller_exits, struct uj_resolved *r, const struct uj_meanwhile *meanwhile,
@@ -70,6 +75,11 @@ void uj_resolved_free(struct uj_resolved *r);
  * grant for quick logins. Both wake another process (the log daemon, the
  * jail's monitor) which, before the answer, the session would wait for. */
 struct uj_request_after {
+  /* The jail's monitor is this process (uj_request_how.become_monitor):
+   * once the answer is sent and the rest below run, the caller goes on as
+   * it (uj_monitor_continue). The request's config and user stay
+   * allocated for it. */
+  struct monitor *monitor;
   struct uj_grant_msg *grant; /* NULL: none */
   uid_t uid;
   char user[257];  /* as uj_lookup's name */

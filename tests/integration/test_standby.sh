@@ -26,7 +26,17 @@ sb_start() { # sb_start [BINARY]: a standby on $SB, reading $UJ_CONF ahead
   SB_PID=$!
   wait_until 5 test -S "$SB"
 }
-sb_worker() { pgrep -P "$SB_PID" | head -1; }
+# The standby's waiting worker: its child that is not the monitor of a jail
+# it made (a worker that makes a jail becomes that jail's monitor).
+sb_worker() {
+  local p
+  for p in $(pgrep -P "$SB_PID"); do
+    case "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" in
+    userjail-mon*) ;;
+    *) echo "$p"; return ;;
+    esac
+  done
+}
 sb_worker_waits() { [ -n "$(sb_worker)" ]; }
 sb_stop() {
   [ -n "$SB_PID" ] && kill "$SB_PID" 2>/dev/null && wait "$SB_PID" 2>/dev/null
@@ -87,6 +97,47 @@ check "the worker that served it is gone, another one waits" test -n "$w2" -a "$
 check "the served worker did not stay" sh -c "! kill -0 $w1 2>/dev/null"
 wait_until 6 uj_nothing_left "$U"
 check "after logout: no process, state file or cgroup of the user" uj_nothing_left "$U"
+
+# --- logout through a jail the standby made: close_session ends the jail
+# (its connection's hangup) even while the session process lives on
+uj_pamtester_setup
+if uj_pamrun_build 2>"$UJ_TMP/gcc.err"; then
+  uj_syslog_mark
+  PAMRUN_LINGER_MS=5000 timeout 60 "$UJ_TMP/pamrun" "$UJ_PAMTESTER_SVC" "$U" \
+    sh -c 'nohup sleep 1007 >/dev/null 2>&1 & echo "IN $(hostname)"; echo closing' \
+    >"$UJ_TMP/pr.out" 2>&1 &
+  pr=$!
+  wait_until 20 grep -q '^closing' "$UJ_TMP/pr.out"
+  expect_eq "pam session: in the jail" "IN jail-$U" "$(grep '^IN' "$UJ_TMP/pr.out")"
+  check "pam session: answered by the standby" \
+    grep -q "$U: answer from the standby helper" <<<"$(uj_syslog_since)"
+  check "pam session: close_session ends the jail while the session process lingers" \
+    wait_until 2 sh -c "! pgrep -u $uid -f 'sleep 1007'"
+  check "pam session: ... the session process still runs" kill -0 "$pr"
+  wait "$pr"
+  wait_until 6 uj_nothing_left "$U"
+else
+  fail "build pamrun" "$(cat "$UJ_TMP/gcc.err")"
+fi
+
+# --- a jail that cannot be made (the home is missing): refused with the
+# reason, and the worker that tried leaves nothing (no socket, cgroup,
+# process) and is gone
+mv "/home/$U" "/home/$U.away"
+w=$(sb_worker)
+uj_syslog_mark
+out=$(uj_su "$U" 'echo COMMAND-RAN' 2>&1)
+if uj_syslog_since | grep -q "$U: answer from the standby helper"; then out+=$'\nVIA standby'
+else out+=$'\nVIA spawned'; fi
+mv "/home/$U.away" "/home/$U"
+expect_eq "missing home: answered by the standby" "VIA standby" "$(tail -1 <<<"$out")"
+expect_nomatch "missing home: no shell" COMMAND-RAN "$out"
+expect_match "missing home: the client sees the reason" "home directory /home/$U of user $U does not exist" "$out"
+check "missing home: nothing left (process, state, cgroup)" wait_until 5 uj_nothing_left "$U"
+check "missing home: the worker that tried is gone" wait_until 3 sh -c "! kill -0 $w 2>/dev/null"
+out=$(via "$U" hostname)
+expect_eq "missing home back: the next login gets its jail" "jail-$U" "$(head -1 <<<"$out")"
+wait_until 6 uj_nothing_left "$U"
 
 # --- a config edit after the worker read it ahead: the login sees the new one
 out=$(pids_via "$U")
@@ -168,10 +219,31 @@ uj_ssh "$U" 'sleep 4; hostname' >"$UJ_TMP/long" 2>&1 &
 long=$!
 wait_until 5 has_jail "$U"
 waiting=$(sb_worker)
+# The worker that made this jail is its monitor now: it holds nothing of
+# the standby's (its socket, its lock) and has a session of its own.
+mon=$(pgrep -f "^userjail-mon $U" | head -1)
+expect_match "the jail's monitor runs" '^[0-9]+$' "$mon"
+# fd_objects PID: the sockets, pipes and signalfds its fds refer to
+fd_objects() {
+  ls -l "/proc/$1/fd/" 2>/dev/null | sed -n 's/.*-> //p' | grep -E '^(socket|pipe):|signalfd' |
+    sort -u
+}
+expect_eq "the jail's monitor holds no fd of the standby's" "" \
+  "$(comm -12 <(fd_objects "$SB_PID") <(fd_objects "$mon"))"
+expect_eq "the jail's monitor has its stdio on /dev/null" "/dev/null /dev/null /dev/null" \
+  "$(readlink "/proc/$mon/fd/0" "/proc/$mon/fd/1" "/proc/$mon/fd/2" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "the jail's monitor leads a session of its own" "$mon" "$(ps -o sid= -p "$mon" | tr -d ' ')"
 sb_stop
 check "standby stopped: its socket is removed" test ! -e "$SB"
 check "standby stopped: its waiting worker is gone" wait_until 3 sh -c "! kill -0 $waiting 2>/dev/null"
 check "standby stopped: the jail still runs" has_jail "$U"
+# (not through `check`, which runs its command in a subshell)
+if sb_start && kill -0 "$SB_PID" 2>/dev/null; then
+  pass "a new standby starts while a jail the old one made runs"
+else
+  fail "a new standby starts while a jail the old one made runs" "$(tail -3 "$UJ_TMP/sb.log")"
+fi
+sb_stop
 wait $long
 expect_eq "standby stopped: the running session ended normally in its jail" "jail-$U" "$(cat "$UJ_TMP/long")"
 wait_until 6 uj_nothing_left "$U"
