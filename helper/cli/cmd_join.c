@@ -63,6 +63,8 @@ void uj_session_serve(const char *config, const struct uj_request_how *how, cons
   close_many(fds, nfds);
   /* The module has its answer and enters: the rest waits for no one. */
   close(UJ_MODULE_FD);
+  if (how && how->done_fd >= 0)
+    close(how->done_fd);
   uj_request_after_run(&after);
   /* Counted once the module has its whole answer, so the count costs the
    * login nothing but the module's wait for our exit. */

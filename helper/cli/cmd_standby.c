@@ -42,6 +42,9 @@
  * upgrade): the login falls back to a spawned helper (the new one) and the
  * standby ends; its service manager starts the new binary. */
 #define EXIT_STALE 3
+/* The next worker is forked when the login before has its answer, or this
+ * long after it was taken, whichever comes first (see the loop). */
+#define NEXT_WORKER_US 50000
 
 /* glibc loads an NSS module the first time a lookup reaches it. A name
  * that exists nowhere goes through every source of passwd and group (a
@@ -126,8 +129,8 @@ static void worker(int lfd, int taken, const char *config)
     _exit(1);
   uint64_t t0 = uj_now_us();
   prctl(PR_SET_PDEATHSIG, 0);
+  /* "taken" now; the pipe's close (uj_session_serve) says "answered" */
   (void) !write(taken, "t", 1);
-  close(taken);
   close(lfd);
   /* Only root (a PAM application's session process) asks; the socket is
    * 0600 as well. The peer is the process that will enter the jail. */
@@ -136,6 +139,8 @@ static void worker(int lfd, int taken, const char *config)
     _exit(0);
   if (exe_replaced())
     _exit(EXIT_STALE); /* unanswered: the module spawns the new helper */
+  if (taken == UJ_MODULE_FD && (taken = fcntl(taken, F_DUPFD_CLOEXEC, UJ_MODULE_FD + 1)) < 0)
+    _exit(1);
   if (c != UJ_MODULE_FD && (dup2(c, UJ_MODULE_FD) < 0 || close(c) < 0))
     _exit(1);
   /* Its lookup in this process, bounded by an alarm (request.h): a worker
@@ -144,7 +149,8 @@ static void worker(int lfd, int taken, const char *config)
   /* A jail it makes has this process as its monitor (no fork, no relay
    * of the monitor's answer: jail/monitor.c, become_monitor). */
   const struct uj_request_how how = { .ahead = &ahead, .lookup_inline = true,
-                                      .become_monitor = true, .answer_fd = UJ_MODULE_FD };
+                                      .become_monitor = true, .answer_fd = UJ_MODULE_FD,
+                                      .done_fd = taken };
   signal(SIGALRM, SIG_DFL);
   uj_session_serve(req.config[0] ? req.config : NULL, &how, req.user, cred.pid, t0);
 }
@@ -203,9 +209,9 @@ int uj_cmd_standby(int argc, char **argv)
   struct uj_args a;
   char lockpath[PATH_MAX], dir[PATH_MAX];
   cleanup_close int lock = -1, lfd = -1, sfd = -1;
-  int taken = -1, rc = 0;
+  int taken = -1, serving = -1, rc = 0;
   pid_t waiting = -1;
-  uint64_t not_before = 0;
+  uint64_t not_before = 0, serve_until = 0;
   struct stat st;
   sigset_t sigs;
 
@@ -269,31 +275,56 @@ int uj_cmd_standby(int argc, char **argv)
   }
   syslog(LOG_INFO, "standby helper ready on %s", path);
   for (;;) {
-    struct pollfd pf[2] = { { .fd = sfd, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
-    int timeout = -1;
-    if (waiting < 0 && uj_now_us() >= not_before) {
+    /* sfd; the waiting worker's pipe ("t": taken); the serving worker's
+     * (closed: answered); the socket, while no worker waits */
+    struct pollfd pf[4] = { { .fd = sfd, .events = POLLIN }, { .fd = taken, .events = POLLIN },
+                            { .fd = serving, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
+    uint64_t now = uj_now_us();
+    /* The next worker once the login before has its answer: forked and
+     * preparing meanwhile, it would take the CPU the login's jail is
+     * being built on. Sooner when another login already waits, and at
+     * most NEXT_WORKER_US later. */
+    if (waiting < 0 && now >= not_before && (serving < 0 || now >= serve_until)) {
       waiting = fork_worker(lfd, config, &taken);
       if (waiting < 0) {
         syslog(LOG_ERR, "standby: fork: %m; trying again in 1 s");
-        not_before = uj_now_us() + 1000000;
+        not_before = now + 1000000;
       }
+      pf[1].fd = taken;
     }
-    if (waiting < 0)
-      timeout = 1000;
-    pf[1].fd = taken;
-    if (poll(pf, 2, timeout) < 0 && errno != EINTR)
+    int timeout = -1;
+    if (waiting < 0) {
+      uint64_t at = now < not_before ? not_before : serve_until;
+      timeout = at > now ? (int) ((at - now + 999) / 1000) : 0;
+      if (now >= not_before)
+        pf[3].fd = lfd;
+    }
+    if (poll(pf, 4, timeout) < 0 && errno != EINTR)
       break;
+    if (pf[3].revents)
+      serve_until = 0; /* a login waits: its worker now */
+    if (serving >= 0 && pf[2].revents) {
+      close(serving);
+      serving = -1;
+    }
     if (taken >= 0 && pf[1].revents) {
-      /* Taken (a byte): the next worker now. The worker died waiting
-       * (EOF): the next in a second, so one that cannot even accept does
-       * not make us spin. */
+      /* Taken (a byte): its pipe now tells when it has answered. The
+       * worker died waiting (EOF): the next in a second, so one that
+       * cannot even accept does not make us spin. */
       char b;
       ssize_t n = read(taken, &b, 1);
-      close(taken);
+      if (serving >= 0)
+        close(serving);
+      serving = -1;
+      if (n == 1) {
+        serving = taken;
+        serve_until = uj_now_us() + NEXT_WORKER_US;
+      } else {
+        close(taken);
+        not_before = uj_now_us() + 1000000;
+      }
       taken = -1;
       waiting = -1;
-      if (n != 1)
-        not_before = uj_now_us() + 1000000;
     }
     if (pf[0].revents) {
       struct signalfd_siginfo si;
@@ -322,5 +353,7 @@ int uj_cmd_standby(int argc, char **argv)
     kill(waiting, SIGTERM);
   if (taken >= 0)
     close(taken);
+  if (serving >= 0)
+    close(serving);
   return rc;
 }

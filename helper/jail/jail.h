@@ -5,6 +5,7 @@
 #ifndef UJ_JAIL_H
 #define UJ_JAIL_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -175,6 +176,11 @@ struct uj_jail_view {
   struct uj_limits_msg limits;
   const struct uj_cgroup *cg;
   int cpuset_fd;  /* v1 + LXCFS: `tasks` of the jail's cpuset, the init joins it; else -1 */
+  /* The monitor's CPUs: the init is cloned to run on the others while the
+   * monitor makes the cgroup (monitor.c, spread_init), and takes these
+   * back when told to go on ("G", init.c). */
+  bool spread;
+  cpu_set_t home_cpus;
 };
 
 /* view.c — in the init, before pivot_root: LXCFS's /proc files over the

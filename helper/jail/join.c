@@ -32,9 +32,9 @@ int uj_jail_join(const struct uj_jail_spec *spec, pid_t session_pid,
     /* A process that becomes the monitor keeps the lock open (ours to
      * release below) with what its caller keeps. */
     struct uj_start_opts o = opts ? *opts : (struct uj_start_opts){ 0 };
-    int keep[UJ_MAX_FDS + 2];
+    int keep[UJ_MAX_FDS + 3];
     if (o.become) {
-      size_t n = o.n_keep < UJ_MAX_FDS + 1 ? o.n_keep : UJ_MAX_FDS + 1;
+      size_t n = o.n_keep < UJ_MAX_FDS + 2 ? o.n_keep : UJ_MAX_FDS + 2;
       memcpy(keep, o.keep, n * sizeof *keep);
       keep[n++] = lock;
       o.keep = keep;

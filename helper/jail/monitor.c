@@ -206,6 +206,33 @@ static void pin_init(struct monitor *m)
     syslog(LOG_WARNING, "userjail: %s: %s", m->spec->user, e2.msg);
 }
 
+/* The init builds the root while the monitor makes the user's cgroup
+ * (make_cgroup, 0.5-0.8 ms on v1): both at once only on two CPUs. Left to
+ * the scheduler, the new init was queued on the monitor's CPU and started
+ * only once the monitor blocked (first logins on an idle 2-vCPU host:
+ * 0.8 ms after the clone, against 0.2 ms on another CPU). So it starts on
+ * the monitor's other CPUs and takes all of them back on our "G" (init.c),
+ * before it has any child. The mask goes to the init before its first
+ * instruction, which only decides where it is first queued. A host with
+ * one CPU, or a failure, leaves the scheduler's choice. */
+static void spread_prepare(struct uj_jail_view *view)
+{
+  view->spread = sched_getaffinity(0, sizeof view->home_cpus, &view->home_cpus) == 0 &&
+                 CPU_COUNT(&view->home_cpus) > 1;
+}
+
+static void spread_init(const struct uj_jail_view *view, pid_t init)
+{
+  cpu_set_t others = view->home_cpus;
+  int here = sched_getcpu();
+
+  if (!view->spread || here < 0 || here >= CPU_SETSIZE)
+    return;
+  CPU_CLR(here, &others);
+  if (CPU_COUNT(&others) > 0)
+    sched_setaffinity(init, sizeof others, &others);
+}
+
 static int start_jail(struct monitor *m, pid_t session_pid, const struct uj_start_opts *mw,
                       struct uj_err *err)
 {
@@ -244,6 +271,7 @@ static int start_jail(struct monitor *m, pid_t session_pid, const struct uj_star
   /* No trim here: the init soon executes the reaper and this process
    * userjail-monitor, neither keeps a copy of these pages, and reading
    * /proc/self/maps would sit on the login's path. */
+  spread_prepare(&m->view);
   pid = clone3_pidfd(flags, &m->pidfd);
   if (pid < 0) {
     uj_err_set(err, errno, "clone jail init");
@@ -253,6 +281,7 @@ static int start_jail(struct monitor *m, pid_t session_pid, const struct uj_star
     close(chan[0]);
     uj_init_main(spec, &m->view, m->net.netns_fd, chan[1]);
   }
+  spread_init(&m->view, pid);
   m->init_pid = pid;
   close(chan[1]);
   chan[1] = -1;

@@ -230,13 +230,14 @@ void uj_request_jail(const char *config, const struct uj_request_how *how, const
   struct uj_filter_job job = { .s = r->s };
   /* Becoming the monitor: what this process still needs afterwards are
    * the session's cgroups (sent with the answer) and the answer's way out. */
-  int keep[UJ_MAX_FDS + 1];
+  int keep[UJ_MAX_FDS + 2];
   size_t n_keep = 0;
   bool become = how && how->become_monitor;
   if (become) {
     memcpy(keep, restore, n * sizeof *restore);
     n_keep = n;
     keep[n_keep++] = how->answer_fd;
+    keep[n_keep++] = how->done_fd;
   }
   const struct uj_start_opts opts = { .meanwhile = filter_build, .arg = &job,
                                       .caller_exits = caller_exits,

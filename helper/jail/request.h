@@ -47,9 +47,11 @@ struct uj_request_how {
   bool lookup_inline;
   /* a new jail's monitor is this process (jail.h, uj_start_opts.become):
    * uj_request_after.monitor then says it must go on as that monitor;
-   * `answer_fd`, where the caller sends the answer, stays open */
+   * `answer_fd`, where the caller sends the answer, and `done_fd` (the
+   * caller closes it once answered: a standby's worker tells its parent)
+   * stay open */
   bool become_monitor;
-  int answer_fd;
+  int answer_fd, done_fd;
 };
 int uj_resolve(const char *config, const struct uj_request_how *how, const char *user,
                bool caller_exits, struct uj_resolved *r, const struct uj_meanwhile *meanwhile,
