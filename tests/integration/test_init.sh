@@ -52,4 +52,17 @@ expect_match "kill -9 -1 did kill the user's own processes" '^N=0$' "$out"
 check "userjail stop ends the linger jail" "$UJ_HELPER" stop "$U"
 wait_until 6 uj_nothing_left "$U"
 expect_gone "nothing left after stop" "$U"
+
+# The init starts on CPUs other than its monitor's while the monitor makes
+# the cgroup (jail/monitor.c, spread_init) and takes them all back: with a
+# CPU quota that covers the host (no pinning), the jail's PID 1 and a
+# session's processes may run on every CPU the host allows.
+ncpu=$(nproc)
+uj_conf_basic "on_logout = \"linger\"; limits = { pids = 512; memory = \"1G\"; cpu = $ncpu.0; };"
+host_cpus=$(awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)
+out=$(uj_ssh "$U" 'awk "/^Cpus_allowed_list/ {print \$2}" /proc/1/status /proc/self/status' 2>&1)
+expect_eq "no CPU pinning: the jail's PID 1 has every CPU" "$host_cpus" "$(sed -n 1p <<<"$out")"
+expect_eq "no CPU pinning: a session's process has every CPU" "$host_cpus" "$(sed -n 2p <<<"$out")"
+"$UJ_HELPER" stop "$U" >/dev/null 2>&1
+wait_until 6 uj_nothing_left "$U"
 uj_summary
