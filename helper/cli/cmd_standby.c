@@ -6,11 +6,15 @@
  * session-open runs (uj_session_serve): the configuration is read and the
  * user looked up afresh for each login, nothing is cached between them.
  *
- * One worker waits in accept() at a time; once it has a login it tells the
- * parent, which forks the next one, and it exits after answering. The
- * module falls back to spawning session-open whenever the standby gives no
- * answer (no socket, a closed connection), so stopping it, or a crashed
- * one, only costs logins the time it saves. */
+ * One worker waits in accept() at a time. Once it has a login it tells the
+ * parent ("t" on its pipe), answers, and closes the pipe; the parent forks
+ * the next worker then (or at once when another login already waits: not
+ * while the login's jail is being built, on the CPU it needs). A worker
+ * exits after answering, unless its login made a new jail: then it is that
+ * jail's monitor (jail/monitor.c, become_monitor) and stays our child until
+ * the jail ends. The module falls back to spawning session-open whenever
+ * the standby gives no answer (no socket, a closed connection), so
+ * stopping it, or a crashed one, only costs logins the time it saves. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>

@@ -141,6 +141,10 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
 /* The monitor this process became (uj_start_opts.become), from its first
  * login's answer on: it serves the jail until the jail ends. */
 void uj_monitor_continue(struct monitor *m) __attribute__((noreturn));
+/* What a UJ_CMD_GRANT on its socket would give it (quick.c), for the
+ * monitor this process became: it cannot accept() its own connection
+ * before it serves. */
+void uj_monitor_keep_grant(struct monitor *m, const struct uj_grant_msg *g);
 
 /* remains.c — clear what a jail whose monitor died left: its socket file,
  * every process in the user's cgroup (killed), the cgroup. The caller holds

@@ -694,6 +694,11 @@ static int become_monitor(const struct uj_jail_spec *spec, pid_t session_pid,
   return 0;
 }
 
+void uj_monitor_keep_grant(struct monitor *m, const struct uj_grant_msg *g)
+{
+  uj_quick_grant_keep(m, g);
+}
+
 void uj_monitor_continue(struct monitor *m)
 {
   monitor_run(m);

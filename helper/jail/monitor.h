@@ -106,6 +106,8 @@ int uj_monitor_accept(struct monitor *m);
 struct uj_quick_grant;
 /* Read a uj_grant_msg from c and keep it (replacing the one held). */
 void uj_quick_grant_take(struct monitor *m, int c);
+/* Keep g (copied; a malformed one is ignored). */
+void uj_quick_grant_keep(struct monitor *m, const struct uj_grant_msg *g);
 void uj_quick_grant_free(struct monitor *m);
 /* Read the uj_quick_req from c and say whether this login may come in the
  * quick way; if not, *why says why (for debugging: the module runs the

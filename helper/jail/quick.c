@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cleanup.h"
 #include "common/proto.h"
 #include "jail/monitor.h"
 #include "util/text.h"
@@ -59,20 +60,18 @@ static bool recv_exact(int c, void *buf, size_t len)
   return uj_recv_fds(c, buf, len, NULL, 0, &nfds, &err) == 0;
 }
 
-void uj_quick_grant_take(struct monitor *m, int c)
+void uj_quick_grant_keep(struct monitor *m, const struct uj_grant_msg *g)
 {
-  struct uj_grant_msg *g = calloc(1, sizeof *g);
-  struct uj_quick_grant *q = NULL;
+  struct uj_quick_grant *q;
 
-  if (!g || !recv_exact(c, g, sizeof *g) || g->magic != UJ_QUICK_MAGIC ||
-      g->filter.magic != UJ_FILTER_MAGIC || g->filter.n > UJ_MAX_FILTER ||
-      !memchr(g->config, '\0', sizeof g->config) || g->ttl_s == 0 ||
-      g->ttl_s > UJ_QUICK_JOIN_MAX_S)
-    goto out;
+  if (g->magic != UJ_QUICK_MAGIC || g->filter.magic != UJ_FILTER_MAGIC ||
+      g->filter.n > UJ_MAX_FILTER || !memchr(g->config, '\0', sizeof g->config) ||
+      g->ttl_s == 0 || g->ttl_s > UJ_QUICK_JOIN_MAX_S)
+    return;
   q = calloc(1, sizeof *q + g->filter.n * sizeof q->insns[0]);
   if (!q || !(q->config = strdup(g->config))) {
     free(q);
-    goto out;
+    return;
   }
   q->until_ms = uj_monitor_now_ms() + (int64_t) g->ttl_s * 1000;
   q->config_hash = g->config_hash;
@@ -81,8 +80,14 @@ void uj_quick_grant_take(struct monitor *m, int c)
   memcpy(q->insns, g->filter.insns, g->filter.n * sizeof q->insns[0]);
   uj_quick_grant_free(m);
   m->grant = q;
-out:
-  free(g);
+}
+
+void uj_quick_grant_take(struct monitor *m, int c)
+{
+  cleanup_free struct uj_grant_msg *g = calloc(1, sizeof *g);
+
+  if (g && recv_exact(c, g, sizeof *g))
+    uj_quick_grant_keep(m, g);
 }
 
 /* Flat: the grant, its filter, then its config path with the NUL. */

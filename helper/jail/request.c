@@ -156,7 +156,9 @@ void uj_request_after_run(struct uj_request_after *after)
 
   if (after->line[0])
     syslog(LOG_INFO, "%s", after->line);
-  if (after->grant && uj_monitor_grant(after->uid, after->grant, &err) < 0)
+  if (after->grant && after->monitor)
+    uj_monitor_keep_grant(after->monitor, after->grant);
+  else if (after->grant && uj_monitor_grant(after->uid, after->grant, &err) < 0)
     syslog(LOG_NOTICE, "%s: no quick logins: %s", after->user, err.msg);
   free(after->grant);
   struct monitor *m = after->monitor; /* the caller's to continue as */
@@ -232,7 +234,8 @@ void uj_request_jail(const char *config, const struct uj_request_how *how, const
    * the session's cgroups (sent with the answer) and the answer's way out. */
   int keep[UJ_MAX_FDS + 2];
   size_t n_keep = 0;
-  bool become = how && how->become_monitor;
+  /* (a monitor has no other thread: only with the lookup inline) */
+  bool become = how && how->become_monitor && how->lookup_inline;
   if (become) {
     memcpy(keep, restore, n * sizeof *restore);
     n_keep = n;

@@ -304,5 +304,25 @@ expect_eq "su -l with umask 077: the jail's /home and /tmp modes are the usual o
   "$(head -2 <<<"$out" | tr '\n' ' ')"
 wait_until 6 uj_nothing_left "$U"
 
+# --- quick logins into a jail the standby made: its worker, now the jail's
+# monitor, holds the grant its login left (it could not accept() its own
+# connection for it)
+uj_conf_basic 'quick_join = 60;'
+sb_start
+uj_ssh "$U" 'sleep 5' >/dev/null 2>&1 &
+long=$!
+wait_until 5 has_jail "$U"
+uj_syslog_mark
+out=$(uj_ssh "$U" 'hostname; grep -E "^Seccomp:" /proc/self/status' 2>&1)
+log=$(uj_syslog_since)
+expect_eq "quick login into a standby-made jail: in the jail" "jail-$U" "$(head -1 <<<"$out")"
+expect_match "quick login into a standby-made jail: answered by its monitor" \
+  "$U: quick answer from the jail's monitor" "$log"
+expect_match "quick login into a standby-made jail: the seccomp filter is installed" \
+  '^Seccomp:[[:space:]]+2$' "$out"
+wait "$long"
+wait_until 6 uj_nothing_left "$U"
+sb_stop
+
 expect_eq "host mount table unchanged after all this" "$mounts_before" "$(uj_host_mounts)"
 uj_summary

@@ -332,16 +332,28 @@ sbsock=/run/userjail/standby/helper.sock
 if systemctl start userjail-standby.service && wait_for 30 [ -S "$sbsock" ]; then
   pass "standby-start: userjail-standby.service $(systemctl is-active userjail-standby.service), $sbsock ready"
   sbmain=$(systemctl show -p MainPID --value userjail-standby.service)
-  wait_for 10 pgrep -P "$sbmain" >/dev/null
-  w1=$(pgrep -P "$sbmain" | head -n 1)
+  # its waiting worker: the child that is not the monitor of a jail it made
+  sb_waiting() {
+    local p
+    for p in $(pgrep -P "$sbmain"); do
+      case "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" in
+      userjail-mon*) ;;
+      *) echo "$p"; return 0 ;;
+      esac
+    done
+    return 1
+  }
+  wait_for 10 sb_waiting >/dev/null
+  w1=$(sb_waiting)
   timeout 150 su -l ujsd -c 'echo host=$(hostname); cat /proc/self/cgroup; exec sleep 100' >/tmp/sb.out 2>&1 </dev/null &
   sbholder=$!
   check_open_session standby "" /tmp/sb.out
-  wait_for 10 pgrep -P "$sbmain" >/dev/null
-  w2=$(pgrep -P "$sbmain" | head -n 1)
-  if [ -n "$w1" ] && [ -n "$w2" ] && [ "$w1" != "$w2" ] && ! kill -0 "$w1" 2>/dev/null; then
-    pass "standby-served: the login took the waiting worker (pid $w1; now $w2 waits)"
-  else fail "standby-served: waiting worker before '$w1', after '$w2'"; fi
+  wait_for 10 sb_waiting >/dev/null
+  w2=$(sb_waiting)
+  w1cmd=$(tr '\0' ' ' <"/proc/$w1/cmdline" 2>/dev/null)
+  if [ -n "$w1" ] && [ -n "$w2" ] && [ "$w1" != "$w2" ] && [ "${w1cmd% }" = "userjail-mon ujsd" ]; then
+    pass "standby-served: the login took the waiting worker (pid $w1, now the jail's monitor; $w2 waits)"
+  else fail "standby-served: waiting worker before '$w1' (now '$w1cmd'), after '$w2'"; fi
   systemctl restart userjail-standby.service
   if wait_for 30 [ -S "$sbsock" ] && pgrep -f '^userjail-mon ujsd' >/dev/null && [ -d "$CG" ] &&
      kill -0 "$sbholder" 2>/dev/null; then
