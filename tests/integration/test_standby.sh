@@ -309,7 +309,7 @@ wait_until 6 uj_nothing_left "$U"
 # connection for it)
 uj_conf_basic 'quick_join = 60;'
 sb_start
-uj_ssh "$U" 'sleep 5' >/dev/null 2>&1 &
+uj_ssh "$U" 'sleep 8' >/dev/null 2>&1 &
 long=$!
 wait_until 5 has_jail "$U"
 uj_syslog_mark
@@ -320,6 +320,11 @@ expect_match "quick login into a standby-made jail: answered by its monitor" \
   "$U: quick answer from the jail's monitor" "$log"
 expect_match "quick login into a standby-made jail: the seccomp filter is installed" \
   '^Seccomp:[[:space:]]+2$' "$out"
+# and once idle it is the small userjail-monitor, as a forked monitor becomes
+slim=$(cd "$(dirname "$UJ_HELPER")" && pwd)/userjail-monitor
+mon=$(pgrep -f "^userjail-mon $U" | head -1)
+check "a standby-made jail's idle monitor execs userjail-monitor" \
+  wait_until 5 sh -c "[ \"\$(readlink /proc/$mon/exe)\" = '$slim' ]"
 wait "$long"
 wait_until 6 uj_nothing_left "$U"
 sb_stop

@@ -350,8 +350,8 @@ if systemctl start userjail-standby.service && wait_for 30 [ -S "$sbsock" ]; the
   check_open_session standby "" /tmp/sb.out
   wait_for 10 sb_waiting >/dev/null
   w2=$(sb_waiting)
-  w1cmd=$(tr '\0' ' ' <"/proc/$w1/cmdline" 2>/dev/null)
-  if [ -n "$w1" ] && [ -n "$w2" ] && [ "$w1" != "$w2" ] && [ "${w1cmd% }" = "userjail-mon ujsd" ]; then
+  w1cmd=$(tr '\0' ' ' <"/proc/$w1/cmdline" 2>/dev/null | sed 's/ *$//')
+  if [ -n "$w1" ] && [ -n "$w2" ] && [ "$w1" != "$w2" ] && [ "$w1cmd" = "userjail-mon ujsd" ]; then
     pass "standby-served: the login took the waiting worker (pid $w1, now the jail's monitor; $w2 waits)"
   else fail "standby-served: waiting worker before '$w1' (now '$w1cmd'), after '$w2'"; fi
   systemctl restart userjail-standby.service
