@@ -4,6 +4,9 @@
 # is seen at the next login; whatever becomes of the standby (killed, a
 # worker killed, its binary replaced, stopped), logins still get their jail
 # through a spawned helper; only root may ask it; stopping it ends no jail.
+# A worker whose login makes a jail becomes that jail's monitor: it holds
+# nothing of the standby's, logout, quick logins, `stop` and a killed
+# monitor behave as with a forked monitor.
 source "$(dirname "$0")/lib.sh"
 uj_init
 uj_conf_basic 'quick_join = 0;'
@@ -327,6 +330,29 @@ check "a standby-made jail's idle monitor execs userjail-monitor" \
   wait_until 5 sh -c "[ \"\$(readlink /proc/$mon/exe)\" = '$slim' ]"
 wait "$long"
 wait_until 6 uj_nothing_left "$U"
+
+# --- an admin's `userjail stop`, and a monitor killed hard, end a
+# standby-made jail as they end any other
+uj_ssh "$U" 'sleep 30' >/dev/null 2>&1 &
+long=$!
+wait_until 5 has_jail "$U"
+check "userjail stop ends a standby-made jail" "$UJ_HELPER" stop "$U"
+check "... and its session" wait_until 5 sh -c "! kill -0 $long 2>/dev/null"
+if wait_until 6 uj_nothing_left "$U"; then pass "... and leaves nothing"
+else fail "... and leaves nothing" "$(uj_leftovers "$U")"; fi
+wait "$long" 2>/dev/null
+uj_ssh "$U" 'sleep 30' >/dev/null 2>&1 &
+long=$!
+wait_until 5 has_jail "$U"
+init=$(uj_list_field "$U" init_pid)
+kill -9 "$(pgrep -f "^userjail-mon $U" | head -1)"
+check "monitor of a standby-made jail killed: its init ends (lifeline)" \
+  wait_until 5 sh -c "! kill -0 $init 2>/dev/null"
+wait "$long" 2>/dev/null
+out=$(via "$U" hostname)
+expect_eq "... and the next login gets a new jail" "jail-$U" "$(head -1 <<<"$out")"
+if wait_until 6 uj_nothing_left "$U"; then pass "... which leaves nothing at logout"
+else fail "... which leaves nothing at logout" "$(uj_leftovers "$U")"; fi
 sb_stop
 
 expect_eq "host mount table unchanged after all this" "$mounts_before" "$(uj_host_mounts)"
