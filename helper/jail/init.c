@@ -145,9 +145,9 @@ static int join_cgroup_when_ready(void *arg, struct uj_jail_view *view, struct u
 
   if (read(w->chan, &c, 1) != 1)
     _exit(1); /* the monitor gave up on this jail */
-  /* Started away from the monitor's CPU (monitor.c, spread_init): all of
-   * its CPUs again, before the jail has any other process. Its current
-   * CPU is among them, so it is not moved. */
+  /* Started away from the monitor's CPU (monitor_self.c,
+   * uj_monitor_spread_init): all of its CPUs again, before the jail has
+   * any other process. Its current CPU is among them, so it is not moved. */
   if (view->spread)
     sched_setaffinity(0, sizeof view->home_cpus, &view->home_cpus);
   snprintf(name, sizeof name, "%u", (unsigned) w->uid);

@@ -180,9 +180,9 @@ struct uj_jail_view {
   struct uj_limits_msg limits;
   const struct uj_cgroup *cg;
   int cpuset_fd;  /* v1 + LXCFS: `tasks` of the jail's cpuset, the init joins it; else -1 */
-  /* The monitor's CPUs: the init is cloned to run on the others while the
-   * monitor makes the cgroup (monitor.c, spread_init), and takes these
-   * back when told to go on ("G", init.c). */
+  /* The monitor's CPUs: the init is cloned to run on the others while
+   * the monitor makes the cgroup (monitor_self.c, uj_monitor_spread_init),
+   * and takes these back when told to go on ("G", init.c). */
   bool spread;
   cpu_set_t home_cpus;
 };

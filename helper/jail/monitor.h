@@ -83,6 +83,15 @@ struct monitor {
 
 #define UJ_MONITOR_TRIM_MS 1000
 
+/* monitor_self.c: OOM protection and fd limit of the monitor (and the init
+ * it clones), and the init's CPUs: the monitor's others while the root is
+ * built (prepare before the clone, init after it), the jail's once the
+ * login has its answer (pin_init). */
+void uj_monitor_protect_self(const char *user);
+void uj_monitor_spread_prepare(struct uj_jail_view *view);
+void uj_monitor_spread_init(const struct uj_jail_view *view, pid_t init);
+void uj_monitor_pin_init(struct monitor *m);
+
 /* monitor_memory.c: give back what serving dirtied or mapped (idle). */
 void uj_monitor_trim_memory(void);
 void uj_monitor_trim_text(bool rescan);
