@@ -293,9 +293,9 @@ failed:
     allow = false;
   set_msg(msg, allow ? UJ_STATUS_ALLOW : UJ_STATUS_DENY, "%s", err.msg);
   uj_stats_bump(!r->ui.name ? UJ_STAT_REFUSED_USER
-                : !r->cfg   ? UJ_STAT_REFUSED_CONFIG
-                : allow    ? UJ_STAT_UNJAILED
-                           : UJ_STAT_REFUSED_JAIL);
+                : !r->cfg    ? UJ_STAT_REFUSED_CONFIG
+                : allow      ? UJ_STAT_UNJAILED
+                             : UJ_STAT_REFUSED_JAIL);
   msg->on_error_allow = allow;
   syslog(LOG_ERR, "%s session of %s: %s", allow ? "UNJAILED" : "refusing", user, err.msg);
 out:
