@@ -612,8 +612,8 @@ static int become_monitor(const struct uj_jail_spec *spec, pid_t session_pid,
   }
   monitor_started(m);
   /* Taken or refused (serve_session says why on sv[0]): either way the
-   * caller reads the answer, and a refused first session ends the jail in
-   * the loop (no session, no deadline). */
+   * caller reads the answer. A refused first session leaves the jail to
+   * its first-session deadline, as a forked monitor's would. */
   uj_monitor_take_first(m, sv[0], steal_fd(&pidfd));
   *conn = sv[1];
   *opts->become = steal_pointer(&m);
