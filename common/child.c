@@ -31,12 +31,7 @@ static int close_between(unsigned first, unsigned last)
 
 static int close_from(int first)
 {
-  if (syscall(SYS_close_range, (unsigned) first, ~0U, 0) < 0) {
-    /* kernels before 5.9: close what getdtablesize says may be open */
-    for (int fd = first, max = getdtablesize(); fd < max; fd++)
-      close(fd);
-  }
-  return 0;
+  return close_between((unsigned) first, ~0U);
 }
 
 int uj_child_fds(int keep, bool null_stdio)
@@ -83,7 +78,7 @@ int uj_child_fds2(int keep, int keep2, bool null_stdio)
   return close_from(5);
 }
 
-int uj_close_fds_except(const int *keep, size_t n)
+int uj_close_fds_except(const int *keep, size_t n, bool null_stdio)
 {
   int k[64];
   unsigned next = 3;
@@ -105,5 +100,13 @@ int uj_close_fds_except(const int *keep, size_t n)
     close_between(next, (unsigned) k[i] - 1);
     next = (unsigned) k[i] + 1;
   }
-  return close_between(next, ~0U);
+  close_between(next, ~0U);
+  if (null_stdio) {
+    int nul = stdio_to_null();
+    if (nul < 0)
+      return -1;
+    if (nul > 2)
+      close(nul);
+  }
+  return 0;
 }

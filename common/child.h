@@ -19,7 +19,8 @@ int uj_child_fds(int keep, bool null_stdio);
 int uj_child_fds2(int keep, int keep2, bool null_stdio);
 
 /* Close every fd from 3 up but the n in `keep` (in any order, at most 64),
- * which stay as they are. Returns 0, or -1 with errno. */
-int uj_close_fds_except(const int *keep, size_t n);
+ * which stay as they are; with null_stdio, then point fds 0-2 at
+ * /dev/null. Returns 0, or -1 with errno. */
+int uj_close_fds_except(const int *keep, size_t n, bool null_stdio);
 
 #endif

@@ -646,15 +646,9 @@ int uj_monitor_start(const struct uj_jail_spec *spec, pid_t session_pid,
      * what its caller still needs goes along (glibc's syslog socket and
      * whatever the user's lookup left open, e.g. sssd's). */
     closelog();
-    if (uj_close_fds_except(opts->keep, opts->n_keep) < 0)
-      return uj_err_set(err, errno, "close_range");
-    /* and its stdio is /dev/null, as a forked monitor's (uj_child_fds2) */
-    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-    for (int fd = 0; nul >= 0 && fd < 3; fd++)
-      if (fd != nul)
-        dup2(nul, fd);
-    if (nul > 2)
-      close(nul);
+    /* ... and its stdio is /dev/null, as a forked monitor's (uj_child_fds2) */
+    if (uj_close_fds_except(opts->keep, opts->n_keep, true) < 0)
+      return uj_err_set(err, errno, "close the worker's fds");
   }
   uj_rundir_path(path, sizeof path, spec->uid, ".sock");
   /* The socket listens before the monitor exists (we hold the user's lock,
