@@ -21,22 +21,17 @@ struct uj_module_args {
 int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
                          struct uj_err *err);
 
-/* fork+exec `helper session-open [--config F] -- USER` with an empty
- * environment, stdio on /dev/null and one socketpair end as fd 3; wait for
- * its answer. On success msg/fds hold what it sent (fds may be empty),
- * limits the jail's limits (zeroed from a helper that sent none) and, for
- * a JAILED answer, *filter the session's seccomp filter (the last message).
- * Never calls exit() in this process. */
-/* A helper that answered and is finishing its bookkeeping: reap it with
- * uj_helper_reap once the session is set up (pid -1: nothing to reap). */
-struct uj_helper_run {
-  pid_t pid;
-  struct sigaction old_chld;  /* the application's SIGCHLD action, restored then */
-};
+/* Spawn `helper session-open --detached [--config F] -- USER` with an
+ * empty environment, stdio on /dev/null and one socketpair end as fd 3;
+ * wait for its answer. The helper is not left as this process's child
+ * (client.c, spawn_detached): nothing to reap afterwards. On success
+ * msg/fds hold what it sent (fds may be empty), limits the jail's limits
+ * (zeroed from a helper that sent none) and, for a JAILED answer, *filter
+ * the session's seccomp filter (the last message). Never calls exit() in
+ * this process. */
 int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
                   struct uj_limits_msg *limits, int *fds, size_t *nfds,
-                  struct uj_filter_msg *filter, struct uj_helper_run *hr, struct uj_err *err);
-void uj_helper_reap(struct uj_helper_run *hr);
+                  struct uj_filter_msg *filter, struct uj_err *err);
 
 /* The quick way in for a later login (helper/jail/quick.c): ask the
  * monitor of uid's live jail directly. 1: it answered (msg/fds/filter as

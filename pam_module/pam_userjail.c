@@ -99,21 +99,7 @@ static int deny(pam_handle_t *pamh, int flags, const char *user, const char *why
   return deny_logged(pamh, flags, user, why, -1);
 }
 
-static int open_session(pam_handle_t *pamh, int flags, int argc, const char **argv,
-                        struct uj_helper_run *hr);
-
 UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-  struct uj_helper_run hr = { .pid = -1 };
-  int rc = open_session(pamh, flags, argc, argv, &hr);
-  /* The helper finished its bookkeeping while this process entered the
-   * jail; reaped whatever happened (never left a zombie in sshd). */
-  uj_helper_reap(&hr);
-  return rc;
-}
-
-static int open_session(pam_handle_t *pamh, int flags, int argc, const char **argv,
-                        struct uj_helper_run *hr)
 {
   struct uj_module_args args;
   struct uj_join_msg msg;
@@ -155,7 +141,7 @@ static int open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
   if (args.debug && standby)
     pam_syslog(pamh, LOG_DEBUG, "%s: answer from the standby helper", user);
   if (!quick && !standby &&
-      uj_run_helper(&args, user, &msg, &limits, fds, &nfds, filter, hr, &err) < 0) {
+      uj_run_helper(&args, user, &msg, &limits, fds, &nfds, filter, &err) < 0) {
     free(filter);
     uj_counter_bump(UJ_COUNTER_REFUSED_HELPER); /* for `userjail metrics` */
     return deny(pamh, flags, user, err.msg); /* policy unknown: fail closed */

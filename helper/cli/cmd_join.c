@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -86,22 +87,42 @@ void uj_session_serve(const char *config, const struct uj_request_how *how, cons
 int uj_cmd_session_open(int argc, char **argv)
 {
   const char *config = NULL, *user = NULL;
+  bool detached = false;
   struct stat st;
+  struct ucred cred;
+  socklen_t len = sizeof cred;
   uint64_t t0 = uj_now_us();
 
-  const struct uj_opt opts[] = { { "--config", true, &config, NULL }, { NULL } };
+  const struct uj_opt opts[] = { { "--config", true, &config, NULL },
+                                 { "--detached", false, NULL, &detached },
+                                 { NULL } };
   struct uj_args a;
 
   if (uj_cli_args(argc, argv, opts, 0, 0, true, &a) < 0 || a.n_rest != 1)
     return UJ_EXIT_USAGE;
   user = a.rest[0];
-  if (fstat(UJ_MODULE_FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+  /* The session process is the module's, which made the socketpair (its
+   * credentials are the pair's): not our parent when --detached. */
+  if (fstat(UJ_MODULE_FD, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+      getsockopt(UJ_MODULE_FD, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid <= 0) {
     fprintf(stderr, "userjail session-open: for pam_userjail.so only\n");
     return 2;
   }
   if (chdir("/") < 0)
     return 1;
-  uj_session_serve(config, NULL, user, getppid(), t0);
+  /* Copies: a monitor this process becomes writes its title over argv,
+   * where both strings are (the quick-login grant names the config). */
+  if ((config && !(config = strdup(config))) || !(user = strdup(user)))
+    return 1;
+  /* --detached: the module spawned us through a process that has exited
+   * (pam_module/client.c), so we are nobody's child for long and a jail
+   * we make has this process as its monitor: no fork, no relay of the
+   * monitor's answer (jail/monitor.c, become_monitor). Without it (an
+   * older module) our parent, the session process, would wait for us:
+   * a monitor is forked. */
+  const struct uj_request_how how = { .become_monitor = detached, .answer_fd = UJ_MODULE_FD,
+                                      .done_fd = -1 };
+  uj_session_serve(config, &how, user, cred.pid, t0);
 }
 
 /* The files pam_env reads in a Debian login's session stack (sshd, login,

@@ -234,8 +234,9 @@ void uj_request_jail(const char *config, const struct uj_request_how *how, const
    * the session's cgroups (sent with the answer) and the answer's way out. */
   int keep[UJ_MAX_FDS + 2];
   size_t n_keep = 0;
-  /* (a monitor has no other thread: only with the lookup inline) */
-  bool become = how && how->become_monitor && how->lookup_inline;
+  /* A monitor has no other thread: a lookup thread that answered was
+   * joined (uj_userinfo_finish), and one that did not left no jail to make. */
+  bool become = how && how->become_monitor;
   if (become) {
     memcpy(keep, restore, n * sizeof *restore);
     n_keep = n;

@@ -34,8 +34,8 @@ struct uj_meanwhile {
 };
 /* `caller_exits`: the caller is session-open, which exits (_exit) right
  * after its answer: the lookup runs in a thread, not a child (user.h). */
-/* How a standby's worker (cli/cmd_standby.c) asks, unlike a spawned helper
- * or `run` (which pass NULL). */
+/* How a standby's worker (cli/cmd_standby.c) or session-open asks, unlike
+ * `run` (which passes NULL). */
 struct uj_request_how {
   /* a config parsed ahead (config.h), taken when the file still holds its
    * text */

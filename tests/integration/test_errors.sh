@@ -141,6 +141,7 @@ uj_conf_basic
 # 3 and no other descriptor of the application's (a probe in the helper's
 # place records it, then answers nothing: the login is refused).
 cat >"$UJ_TMP/probe.c" <<'PROBE'
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,14 @@ int main(int argc, char **argv)
     ssize_t k = readlink(p, l, sizeof l - 1); if (k > 0) l[k] = 0;
     fprintf(o, "fd %s %s\n", de->d_name, strncmp(l, "socket:", 7) == 0 ? "socket" : l);
   }
+  /* the socket's peer is the application's session process (it made the
+   * pair); the helper is not its child, once the module's intermediate
+   * has exited (at once) */
+  struct ucred cr; socklen_t cl = sizeof cr;
+  for (int i = 0; i < 100 && getsockopt(3, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 && getppid() == cr.pid; i++)
+    usleep(10000);
+  if (getsockopt(3, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0)
+    fprintf(o, "parent %s\n", getppid() == cr.pid ? "the session process" : "another process");
   FILE *st = fopen("/proc/self/status", "r"); char line[256];
   /* signals 32 and 33 are glibc's own (thread cancellation, setxid): no
    * program can change them, so they are left out */
@@ -190,6 +199,10 @@ fd 2 /dev/null
 fd 3 socket" "$(grep '^fd' <<<"$p" | sort)"
   expect_match "helper starts with no signal blocked" '^SigBlk: 0$' "$p"
   expect_match "helper starts with no signal ignored" '^SigIgn: 0$' "$p"
+  # a helper that lives on as a jail's monitor must not be the child of a
+  # session process (which reaps it, or dies at logout)
+  expect_eq "helper is not the session process's child" "parent another process" \
+    "$(grep '^parent' <<<"$p")"
   rm -f "/etc/pam.d/$svc" /tmp/ujt-probe.out
 else
   fail "build the helper probe" "$(cat "$UJ_TMP/gcc.err")"

@@ -42,6 +42,27 @@ wait_until 20 test -n "$(init_of "$U")"
 init=$(init_of "$U")
 mon=$(mon_of "$U")
 check "a jail runs (init $init, monitor $mon)" test -n "$init" -a -n "$mon"
+# The helper the module spawned for this first login is the monitor
+# (pam_module/client.c, spawn_detached): it is not the child of sshd's
+# session process, holds none of sshd's descriptors and has a session
+# of its own.
+ppid=$(awk '/^PPid:/ { print $2 }' "/proc/$mon/status")
+check "the monitor is not a child of sshd (parent: $(ps -o args= -p "$ppid"))" \
+  sh -c "! readlink /proc/$ppid/exe | grep -q sshd"
+# fd_objects PID...: the sockets and pipes their fds refer to
+fd_objects() {
+  local p
+  for p in "$@"; do ls -l "/proc/$p/fd/" 2>/dev/null; done | sed -n 's/.*-> //p' |
+    grep -E '^(socket|pipe):' | sort -u
+}
+# (our sshd's titles are "ujt-sshd-TAG: USER [priv]" and "...: USER@notty")
+sshds=$(pgrep -f "sshd-$UJ_TAG: $U" | tr '\n' ' ')
+check "sshd's session processes of $U found ($sshds)" test -n "$sshds"
+expect_eq "the monitor holds no descriptor of sshd's" "" \
+  "$(comm -12 <(fd_objects $sshds) <(fd_objects "$mon"))"
+expect_eq "the monitor has its stdio on /dev/null" "/dev/null /dev/null /dev/null" \
+  "$(readlink "/proc/$mon/fd/0" "/proc/$mon/fd/1" "/proc/$mon/fd/2" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "the monitor leads a session of its own" "$mon" "$(ps -o sid= -p "$mon" | tr -d ' ')"
 if wait_until 10 is_exe "$mon" "$SLIM"; then pass "idle: the monitor (pid $mon) now runs userjail-monitor"
 else fail "idle: the monitor runs userjail-monitor" "exe $(exe_of "$mon")"; fi
 expect_eq "the handed-off monitor keeps its title" "userjail-mon $U" "$(ps -o args= -p "$mon" | sed 's/ *$//')"
