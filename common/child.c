@@ -5,15 +5,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* 0, 1 and 2 on /dev/null; the fd opened for it is not kept above them. */
 static int stdio_to_null(void)
 {
-  int nul = open("/dev/null", O_RDWR);
+  int nul = open("/dev/null", O_RDWR), rc = 0;
   if (nul < 0)
     return -1;
-  for (int fd = 0; fd < 3; fd++)
+  for (int fd = 0; fd < 3 && rc == 0; fd++)
     if (nul != fd && dup2(nul, fd) < 0)
-      return -1;
-  return nul;
+      rc = -1;
+  if (nul > 2)
+    close(nul);
+  return rc;
 }
 
 static int close_between(unsigned first, unsigned last)
@@ -36,13 +39,8 @@ static int close_from(int first)
 
 int uj_child_fds(int keep, bool null_stdio)
 {
-  if (null_stdio) {
-    int nul = stdio_to_null();
-    if (nul < 0)
-      return -1;
-    if (nul > 2 && nul != keep)
-      close(nul);
-  }
+  if (null_stdio && stdio_to_null() < 0)
+    return -1;
   if (keep >= 0) {
     /* dup2 onto itself would keep O_CLOEXEC: a kept fd must survive exec. */
     if (keep == 3) {
@@ -65,13 +63,8 @@ int uj_child_fds2(int keep, int keep2, bool null_stdio)
 
   if (a < 0 || b < 0)
     return -1;
-  if (null_stdio) {
-    int nul = stdio_to_null();
-    if (nul < 0)
-      return -1;
-    if (nul > 2)
-      close(nul);
-  }
+  if (null_stdio && stdio_to_null() < 0)
+    return -1;
   /* dup2 clears close-on-exec on 3 and 4 */
   if (dup2(a, 3) < 0 || dup2(b, 4) < 0)
     return -1;
@@ -101,12 +94,7 @@ int uj_close_fds_except(const int *keep, size_t n, bool null_stdio)
     next = (unsigned) k[i] + 1;
   }
   close_between(next, ~0U);
-  if (null_stdio) {
-    int nul = stdio_to_null();
-    if (nul < 0)
-      return -1;
-    if (nul > 2)
-      close(nul);
-  }
+  if (null_stdio && stdio_to_null() < 0)
+    return -1;
   return 0;
 }
