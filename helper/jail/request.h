@@ -32,8 +32,10 @@ struct uj_meanwhile {
   void (*fn)(void *arg);
   void *arg;
 };
-/* `caller_exits`: the caller is session-open, which exits (_exit) right
- * after its answer: the lookup runs in a thread, not a child (user.h). */
+/* `caller_exits`: the caller is session-open or a standby's worker, which
+ * exits (_exit) right after its answer or goes on as the monitor it
+ * became (a lookup thread that answered is joined by then): the lookup
+ * runs in a thread, not a child (user.h). */
 /* How a standby's worker (cli/cmd_standby.c) or session-open asks, unlike
  * `run` (which passes NULL). */
 struct uj_request_how {
