@@ -140,6 +140,7 @@ static int intermediate_main(void *arg)
 static int spawn_detached(struct spawn_job *j, struct uj_err *err)
 {
   sigset_t all, old;
+  struct sigaction dfl = { .sa_handler = SIG_DFL }, old_chld;
   int status, e = 0;
   pid_t ip;
   long page = sysconf(_SC_PAGESIZE);
@@ -155,6 +156,10 @@ static int spawn_detached(struct spawn_job *j, struct uj_err *err)
   }
   j->pidfd = -1;
   j->r = EIO; /* unless the intermediate says otherwise */
+  /* An application that ignores SIGCHLD would have the intermediate
+   * reaped behind our back; the default until we have reaped it. */
+  sigemptyset(&dfl.sa_mask);
+  sigaction(SIGCHLD, &dfl, &old_chld);
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   ip = clone(intermediate_main, (char *) stack + INTERMEDIATE_STACK,
@@ -166,6 +171,7 @@ static int spawn_detached(struct spawn_job *j, struct uj_err *err)
   if (ip > 0)
     while (waitpid(ip, &status, 0) < 0 && errno == EINTR)
       ;
+  sigaction(SIGCHLD, &old_chld, NULL);
   munmap(stack, INTERMEDIATE_STACK);
   if (ip < 0)
     return uj_err_set(err, e, "spawn helper");
@@ -201,7 +207,6 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
                   struct uj_filter_msg *filter, struct uj_err *err)
 {
   int sv[2];
-  struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
   struct timeval tv = { .tv_sec = UJ_TIMEOUT_HELPER_S };
   struct spawn_job job = { .a = a, .user = user };
   int r;
@@ -210,12 +215,7 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return uj_err_set(err, errno, "socketpair");
   job.sock = sv[1];
-  /* An application that ignores SIGCHLD would have the intermediate
-   * reaped behind our back; restore the default around the wait. */
-  sigemptyset(&dfl.sa_mask);
-  sigaction(SIGCHLD, &dfl, &old);
   r = spawn_detached(&job, err);
-  sigaction(SIGCHLD, &old, NULL);
   close(sv[1]);
   if (r < 0) {
     close(sv[0]);
