@@ -121,6 +121,25 @@ struct uj_standby_req {
   char config[UJ_CONFIG_PATH_LEN];  /* the module's config= argument, "" = default */
 };
 
+/* module -> helper, first thing on fd 3 of `session-open --module-groups`:
+ * the user's group list as the session process's NSS gives it
+ * (getgrouplist of the passwd entry's name and gid), followed by n_gids
+ * gids. Why: the session process has its NSS modules loaded and has just
+ * looked the user up; a freshly exec'd helper pays for loading them again,
+ * and the group list is the dear part (0.85 ms cold, 0.18 ms warm here with
+ * nss_systemd). The helper still looks up the passwd entry itself and
+ * uses the list only when uid and gid match it (identity/user.c).
+ * n_gids = UJ_GROUPS_NONE: the module has no list for it (a failed
+ * lookup, or more than UJ_GROUPS_MAX groups): the helper looks it up. */
+#define UJ_GROUPS_MAGIC 0x756a6731u /* "ujg1" */
+#define UJ_GROUPS_MAX 4096
+#define UJ_GROUPS_NONE 0xffffffffu
+struct uj_groups_msg {
+  uint32_t magic;
+  uint32_t uid, gid;
+  uint32_t n_gids;
+};
+
 /* module -> monitor with UJ_CMD_QUICK. */
 struct uj_quick_req {
   uint32_t magic;

@@ -7,8 +7,10 @@
 #include <sched.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -42,7 +44,7 @@ int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
   return 0;
 }
 
-/* Start `helper session-open --detached [--config F] -- USER` with an
+/* Start `helper session-open --detached --module-groups [--config F] -- USER` with an
  * empty environment, stdio on /dev/null, the socket as fd 3 and nothing
  * else of this process (sshd's): posix_spawn, not fork+exec. fork copies
  * the page tables of sshd's session process; glibc's posix_spawn shares
@@ -53,7 +55,7 @@ int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
 static int spawn_helper(const struct uj_module_args *a, const char *user, int sock, pid_t *pid)
 {
   char *const envp[] = { NULL };
-  const char *argv[8];
+  const char *argv[10];
   int n = 0, r;
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t at;
@@ -70,6 +72,7 @@ static int spawn_helper(const struct uj_module_args *a, const char *user, int so
   argv[n++] = "userjail";
   argv[n++] = "session-open";
   argv[n++] = "--detached";
+  argv[n++] = "--module-groups";
   if (a->config) {
     argv[n++] = "--config";
     argv[n++] = a->config;
@@ -202,8 +205,45 @@ static int recv_answer(int sock, struct uj_join_msg *msg, struct uj_limits_msg *
   return r;
 }
 
-int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
-                  struct uj_limits_msg *limits, int *fds, size_t *nfds,
+/* The user's group list for the helper (--module-groups), sent while it
+ * starts: this process's NSS modules are loaded and the user was just
+ * looked up here, so getgrouplist costs a fraction of what it costs the
+ * freshly exec'd helper (0.18 against 0.85 ms with nss_systemd here),
+ * and it runs while the helper execs instead of before its jail. No list
+ * (a failed lookup, too many groups): the helper looks it up itself. A
+ * send that stops short ends our side of the stream, so the helper reads
+ * EOF, not a wait, and looks it up too. */
+static void send_groups(int sock, const struct uj_account *acct)
+{
+  struct uj_groups_msg m = { .magic = UJ_GROUPS_MAGIC, .uid = (uint32_t) acct->uid,
+                             .gid = (uint32_t) acct->gid, .n_gids = UJ_GROUPS_NONE };
+  cleanup_free char *buf = malloc(sizeof m + UJ_GROUPS_MAX * sizeof(gid_t));
+  const char *out = (const char *) &m;
+  size_t len = sizeof m;
+  int ng = UJ_GROUPS_MAX;
+
+  if (buf && acct->name[0] &&
+      getgrouplist(acct->name, acct->gid, (gid_t *) (buf + sizeof m), &ng) >= 0 && ng > 0) {
+    m.n_gids = (uint32_t) ng;
+    memcpy(buf, &m, sizeof m);
+    out = buf;
+    len = sizeof m + (size_t) ng * sizeof(gid_t);
+  }
+  while (len > 0) {
+    ssize_t w = send(sock, out, len, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      shutdown(sock, SHUT_WR);
+      return;
+    }
+    out += w;
+    len -= (size_t) w;
+  }
+}
+
+int uj_run_helper(const struct uj_module_args *a, const char *user, const struct uj_account *acct,
+                  struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds, size_t *nfds,
                   struct uj_filter_msg *filter, struct uj_err *err)
 {
   int sv[2];
@@ -222,6 +262,8 @@ int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_jo
     return -1;
   }
   setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  send_groups(sv[0], acct);
   r = recv_answer(sv[0], msg, limits, fds, nfds, filter, err);
   if (r < 0 && (err->code == EAGAIN || err->code == EWOULDBLOCK)) {
     syscall(SYS_pidfd_send_signal, job.pidfd, SIGKILL, NULL, 0);

@@ -21,16 +21,25 @@ struct uj_module_args {
 int uj_parse_module_args(int argc, const char **argv, struct uj_module_args *a,
                          struct uj_err *err);
 
-/* Spawn `helper session-open --detached [--config F] -- USER` with an
- * empty environment, stdio on /dev/null and one socketpair end as fd 3;
- * wait for its answer. The helper is not left as this process's child
+/* The user's passwd entry as the module looked it up (copied at once:
+ * getpwnam's storage is shared with the application). */
+struct uj_account {
+  uid_t uid;
+  gid_t gid;
+  char name[257];  /* pw_name; "" when too long to copy */
+};
+
+/* Spawn `helper session-open --detached --module-groups [--config F] --
+ * USER` with an empty environment, stdio on /dev/null and one socketpair
+ * end as fd 3; send it acct's group list (common/proto.h, uj_groups_msg)
+ * while it starts, and wait for its answer. The helper is not left as this process's child
  * (client.c, spawn_detached): nothing to reap afterwards. On success
  * msg/fds hold what it sent (fds may be empty), limits the jail's limits
  * (zeroed from a helper that sent none) and, for a JAILED answer, *filter
  * the session's seccomp filter (the last message). Never calls exit() in
  * this process. */
-int uj_run_helper(const struct uj_module_args *a, const char *user, struct uj_join_msg *msg,
-                  struct uj_limits_msg *limits, int *fds, size_t *nfds,
+int uj_run_helper(const struct uj_module_args *a, const char *user, const struct uj_account *acct,
+                  struct uj_join_msg *msg, struct uj_limits_msg *limits, int *fds, size_t *nfds,
                   struct uj_filter_msg *filter, struct uj_err *err);
 
 /* The quick way in for a later login (helper/jail/quick.c): ask the

@@ -122,6 +122,9 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
    * in the pam.d line must not lock the administrator out. */
   if (pw->pw_uid == 0)
     return PAM_IGNORE;
+  struct uj_account acct = { .uid = pw->pw_uid, .gid = pw->pw_gid };
+  if (strlen(pw->pw_name) < sizeof acct.name)
+    strcpy(acct.name, pw->pw_name);
   if (uj_parse_module_args(argc, argv, &args, &err) < 0) {
     pam_syslog(pamh, LOG_ERR, "%s", err.msg);
     return deny(pamh, flags, user, "module misconfigured");
@@ -133,7 +136,7 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
     return deny(pamh, flags, user, "out of memory");
   /* A later login of a user whose jail runs may come in through the
    * jail's monitor alone (helper/jail/quick.c); otherwise the helper. */
-  int quick = uj_quick_join(&args, pw->pw_uid, &msg, &limits, fds, &nfds, filter);
+  int quick = uj_quick_join(&args, acct.uid, &msg, &limits, fds, &nfds, filter);
   if (args.debug && quick)
     pam_syslog(pamh, LOG_DEBUG, "%s: quick answer from the jail's monitor", user);
   /* Else a standby helper, if the admin runs one; else spawn the helper. */
@@ -141,7 +144,7 @@ UJ_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
   if (args.debug && standby)
     pam_syslog(pamh, LOG_DEBUG, "%s: answer from the standby helper", user);
   if (!quick && !standby &&
-      uj_run_helper(&args, user, &msg, &limits, fds, &nfds, filter, &err) < 0) {
+      uj_run_helper(&args, user, &acct, &msg, &limits, fds, &nfds, filter, &err) < 0) {
     free(filter);
     uj_counter_bump(UJ_COUNTER_REFUSED_HELPER); /* for `userjail metrics` */
     return deny(pamh, flags, user, err.msg); /* policy unknown: fail closed */

@@ -87,7 +87,7 @@ void uj_session_serve(const char *config, const struct uj_request_how *how, cons
 int uj_cmd_session_open(int argc, char **argv)
 {
   const char *config = NULL, *user = NULL;
-  bool detached = false;
+  bool detached = false, module_groups = false;
   struct stat st;
   struct ucred cred;
   socklen_t len = sizeof cred;
@@ -95,6 +95,7 @@ int uj_cmd_session_open(int argc, char **argv)
 
   const struct uj_opt opts[] = { { "--config", true, &config, NULL },
                                  { "--detached", false, NULL, &detached },
+                                 { "--module-groups", false, NULL, &module_groups },
                                  { NULL } };
   struct uj_args a;
 
@@ -120,8 +121,12 @@ int uj_cmd_session_open(int argc, char **argv)
    * monitor's answer (jail/monitor.c, become_monitor). Without it (an
    * older module) our parent, the session process, would wait for us:
    * a monitor is forked. */
+  /* --module-groups: the module sends the user's group list on fd 3
+   * first, from its NSS (warm: it has just looked the user up), so this
+   * freshly exec'd process does not pay for the dearest lookup cold
+   * (identity/user.c, module_groups). */
   const struct uj_request_how how = { .become_monitor = detached, .answer_fd = UJ_MODULE_FD,
-                                      .done_fd = -1 };
+                                      .done_fd = -1, .module_groups = module_groups };
   uj_session_serve(config, &how, user, cred.pid, t0);
 }
 

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/proto.h"
 #include "util/text.h"
 
 #define MAX_GROUPS 65536
@@ -183,12 +184,84 @@ struct named_src {
   size_t n_given;
 };
 
-static void lookup_into(const char *name, struct named_src *src, struct out *o)
+/* Read exactly len bytes (a short stream is -1). */
+static int read_full(int fd, void *buf, size_t len)
+{
+  for (size_t off = 0; off < len;) {
+    ssize_t r = read(fd, (char *) buf + off, len - off);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return -1;
+    off += (size_t) r;
+  }
+  return 0;
+}
+
+/* The group list the PAM module sent on groups_fd (proto.h,
+ * uj_groups_msg): its count, with the gids in *gids, or -1 when there is
+ * none to use: not there yet, none sent, garbled, or made for another
+ * passwd entry than the one we found (an entry changed in between, a
+ * different name's entry): we then look it up ourselves, as without the
+ * module's list.
+ * Not there yet: the module sends it once its spawn of this helper has
+ * returned, which on a machine with few CPUs can be after this helper has
+ * run for a millisecond or two (the spawning process waits for a CPU
+ * behind the helper it started). Waiting for it then would cost more than
+ * the lookup it saves, so it is taken only when it has arrived. */
+static int module_groups(int groups_fd, const struct passwd *pw, gid_t **gids)
+{
+  struct uj_groups_msg m;
+  struct pollfd p = { .fd = groups_fd, .events = POLLIN };
+
+  if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN) ||
+      read_full(groups_fd, &m, sizeof m) < 0 || m.magic != UJ_GROUPS_MAGIC ||
+      m.n_gids == UJ_GROUPS_NONE || m.n_gids == 0 || m.n_gids > UJ_GROUPS_MAX ||
+      m.uid != (uint32_t) pw->pw_uid || m.gid != (uint32_t) pw->pw_gid)
+    return -1;
+  gid_t *g = calloc(m.n_gids, sizeof *g);
+  if (!g)
+    return -1;
+  if (read_full(groups_fd, g, m.n_gids * sizeof *g) < 0) {
+    free(g);
+    return -1;
+  }
+  free(*gids);
+  *gids = g;
+  return (int) m.n_gids;
+}
+
+/* The user's groups from NSS (the "initgroups" request): their count,
+ * with the gids in *gids, or -1 after fail(). */
+static int nss_groups(const struct passwd *pw, gid_t **gids, struct out *o)
+{
+  int ng = 64;
+
+  for (;;) {
+    int want = ng;
+    free(*gids);
+    *gids = calloc((size_t) ng, sizeof **gids);
+    if (!*gids) {
+      fail(o, ENOMEM, "out of memory");
+      return -1;
+    }
+    if (getgrouplist(pw->pw_name, pw->pw_gid, *gids, &ng) >= 0)
+      return ng;
+    if (ng <= want) /* no progress: the module failed */
+      ng = want * 2;
+    if (ng > MAX_GROUPS) {
+      fail(o, E2BIG, "user is in too many groups");
+      return -1;
+    }
+  }
+}
+
+static void lookup_into(const char *name, int groups_fd, struct named_src *src, struct out *o)
 {
   struct passwd pw;
   cleanup_free char *pwbuf = NULL;
   cleanup_free gid_t *gids = NULL;
-  int ng = 64;
+  int ng = -1;
   cleanup_free char *named_text = NULL;
   cleanup_free const char **named_read = NULL;
   const char *const *named;
@@ -196,23 +269,10 @@ static void lookup_into(const char *name, struct named_src *src, struct out *o)
 
   if (lookup_passwd(name, &pw, &pwbuf, o) < 0)
     return;
-  for (;;) {
-    int want = ng;
-    free(gids);
-    gids = calloc((size_t) ng, sizeof *gids);
-    if (!gids) {
-      fail(o, ENOMEM, "out of memory");
-      return;
-    }
-    if (getgrouplist(pw.pw_name, pw.pw_gid, gids, &ng) >= 0)
-      break;
-    if (ng <= want) /* no progress: the module failed */
-      ng = want * 2;
-    if (ng > MAX_GROUPS) {
-      fail(o, E2BIG, "user is in too many groups");
-      return;
-    }
-  }
+  if (groups_fd >= 0)
+    ng = module_groups(groups_fd, &pw, &gids);
+  if (ng < 0 && (ng = nss_groups(&pw, &gids, o)) < 0)
+    return;
   put(o, "OK");
   put(o, pw.pw_name);
   put(o, pw.pw_dir);
@@ -260,12 +320,12 @@ static void lookup_into(const char *name, struct named_src *src, struct out *o)
     put(o, in[i]);
 }
 
-static int do_lookup(const char *name, int names_fd, int fd)
+static int do_lookup(const char *name, int groups_fd, int names_fd, int fd)
 {
   struct out o = { 0 };
   struct named_src src = { .fd = names_fd };
 
-  lookup_into(name, &src, &o);
+  lookup_into(name, groups_fd, &src, &o);
   if (o.oom)
     fail(&o, ENOMEM, "out of memory");
   int rc = 0;
@@ -283,10 +343,11 @@ static int do_lookup(const char *name, int names_fd, int fd)
   return rc;
 }
 
-static void child_lookup(const char *name, int names_fd, int fd) __attribute__((noreturn));
-static void child_lookup(const char *name, int names_fd, int fd)
+static void child_lookup(const char *name, int groups_fd, int names_fd, int fd)
+  __attribute__((noreturn));
+static void child_lookup(const char *name, int groups_fd, int names_fd, int fd)
 {
-  _exit(do_lookup(name, names_fd, fd));
+  _exit(do_lookup(name, groups_fd, names_fd, fd));
 }
 
 /* The thread's side: the same lookup, then its ends closed (EOF for the
@@ -294,13 +355,13 @@ static void child_lookup(const char *name, int names_fd, int fd)
  * is EPIPE, not SIGPIPE. */
 struct lookup_thread {
   char name[257];
-  int names_fd, fd;
+  int groups_fd, names_fd, fd;  /* groups_fd is the caller's: not closed */
 };
 
 static void *lookup_thread_main(void *arg)
 {
   struct lookup_thread *t = arg;
-  do_lookup(t->name, t->names_fd, t->fd);
+  do_lookup(t->name, t->groups_fd, t->names_fd, t->fd);
   close(t->names_fd);
   close(t->fd);
   free(t);
@@ -316,6 +377,7 @@ static int start_thread(struct uj_lookup *lk, int names_fd, int fd)
   if (!t)
     return ENOMEM;
   snprintf(t->name, sizeof t->name, "%s", lk->name);
+  t->groups_fd = lk->groups_fd;
   t->names_fd = names_fd;
   t->fd = fd;
   sigfillset(&all);
@@ -455,14 +517,15 @@ static int parse_answer(const char *buf, size_t len, const char *name, struct uj
   return 0;
 }
 
-int uj_userinfo_start(const char *name, unsigned timeout_s, bool threaded, struct uj_lookup *lk,
-                      struct uj_err *err)
+int uj_userinfo_start(const char *name, unsigned timeout_s, bool threaded, int groups_fd,
+                      struct uj_lookup *lk, struct uj_err *err)
 {
   int p[2], q[2];
   pid_t pid;
   int e;
 
   lk->pid = -1;
+  lk->groups_fd = groups_fd;
   lk->threaded = false;
   lk->answer_fd = lk->names_fd = -1;
   /* Any name the system's NSS knows (sssd's "user@domain" included) is
@@ -493,7 +556,7 @@ int uj_userinfo_start(const char *name, unsigned timeout_s, bool threaded, struc
     if (pid == 0) {
       close(p[0]);
       close(q[1]);
-      child_lookup(name, q[0], p[1]);
+      child_lookup(name, groups_fd, q[0], p[1]);
     }
     if (pid > 0) {
       close(p[1]);
@@ -631,7 +694,7 @@ int uj_userinfo_get(const char *name, const char *const *named, size_t n_named,
   struct uj_lookup lk;
 
   memset(ui, 0, sizeof *ui);
-  if (uj_userinfo_start(name, timeout_s, false, &lk, err) < 0)
+  if (uj_userinfo_start(name, timeout_s, false, -1, &lk, err) < 0)
     return -1;
   return uj_userinfo_finish(&lk, named, n_named, ui, err);
 }
@@ -646,7 +709,7 @@ int uj_userinfo_inline(const char *name, const char *const *named, size_t n_name
   memset(ui, 0, sizeof *ui);
   if (!uj_valid_username(name) || strlen(name) > 256)
     return uj_err_set(err, EINVAL, "invalid user name");
-  lookup_into(name, &src, &o);
+  lookup_into(name, -1, &src, &o);
   if (o.oom)
     fail(&o, ENOMEM, "out of memory");
   rc = parse_answer(o.buf, o.len, name, ui, err);

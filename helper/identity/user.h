@@ -42,6 +42,7 @@ void uj_userinfo_free(struct uj_userinfo *ui);
  * whose threads are not all gone). */
 struct uj_lookup {
   pid_t pid;
+  int groups_fd;       /* the caller's; see uj_userinfo_start */
   bool threaded;
   pthread_t thread;
   int answer_fd, names_fd;
@@ -49,8 +50,12 @@ struct uj_lookup {
   unsigned timeout_s;
   char name[257];
 };
-int uj_userinfo_start(const char *name, unsigned timeout_s, bool threaded, struct uj_lookup *lk,
-                      struct uj_err *err);
+/* groups_fd >= 0: the PAM module sends the user's group list there
+ * (common/proto.h, uj_groups_msg), read by the lookup in place of its own
+ * getgrouplist when it was made for the passwd entry the lookup finds. The
+ * caller keeps the fd open until the lookup has finished. */
+int uj_userinfo_start(const char *name, unsigned timeout_s, bool threaded, int groups_fd,
+                      struct uj_lookup *lk, struct uj_err *err);
 int uj_userinfo_finish(struct uj_lookup *lk, const char *const *named, size_t n_named,
                        struct uj_userinfo *ui, struct uj_err *err);
 void uj_userinfo_abort(struct uj_lookup *lk);

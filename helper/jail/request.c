@@ -75,7 +75,8 @@ int uj_resolve(const char *config, const struct uj_request_how *how, const char 
    * Inline (a standby's worker: the config parsed ahead, nothing left to
    * overlap) the lookup comes after the config, in this thread. */
   if (!inline_lookup &&
-      uj_userinfo_start(user, UJ_TIMEOUT_LOOKUP_S, caller_exits, &lookup, err) < 0)
+      uj_userinfo_start(user, UJ_TIMEOUT_LOOKUP_S, caller_exits,
+                        how && how->module_groups ? how->answer_fd : -1, &lookup, err) < 0)
     return -1;
   cfg_rc = uj_config_load_or_last_good(config, UJ_RUN_DIR, true, how ? how->ahead : NULL,
                                        &r->cfg, &r->diags, &r->src, &cfg_err);

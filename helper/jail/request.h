@@ -54,6 +54,9 @@ struct uj_request_how {
    * stay open */
   bool become_monitor;
   int answer_fd, done_fd;
+  /* the PAM module sends the user's group list on answer_fd before it
+   * reads the answer (session-open --module-groups, identity/user.h) */
+  bool module_groups;
 };
 int uj_resolve(const char *config, const struct uj_request_how *how, const char *user,
                bool caller_exits, struct uj_resolved *r, const struct uj_meanwhile *meanwhile,

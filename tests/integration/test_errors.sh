@@ -171,6 +171,15 @@ int main(int argc, char **argv)
     usleep(10000);
   if (getsockopt(3, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0)
     fprintf(o, "parent %s\n", getppid() == cr.pid ? "the session process" : "another process");
+  /* the user's group list comes first on fd 3 (common/proto.h,
+   * uj_groups_msg: magic "ujg1", uid, gid, count, then the gids) */
+  unsigned rec[4 + 64]; ssize_t k = recv(3, rec, sizeof rec, MSG_WAITALL | MSG_DONTWAIT);
+  for (int i = 0; k < 16 && i < 100; i++) { usleep(10000); k = recv(3, rec, sizeof rec, MSG_DONTWAIT); }
+  if (k >= 16 && rec[0] == 0x756a6731u) {
+    fprintf(o, "groups %u %u", rec[1], rec[2]);
+    for (unsigned i = 0; i < rec[3] && 16 + 4 * (i + 1) <= (size_t) k; i++) fprintf(o, " %u", rec[4 + i]);
+    fprintf(o, "\n");
+  }
   FILE *st = fopen("/proc/self/status", "r"); char line[256];
   /* signals 32 and 33 are glibc's own (thread cancellation, setxid): no
    * program can change them, so they are left out */
@@ -197,6 +206,11 @@ if gcc -O2 -o "$UJ_TMP/probe-helper" "$UJ_TMP/probe.c" 2>"$UJ_TMP/gcc.err"; then
 fd 1 /dev/null
 fd 2 /dev/null
 fd 3 socket" "$(grep '^fd' <<<"$p" | sort)"
+  # the module's group list for the helper (session-open --module-groups):
+  # the user's uid, primary gid, and the groups the host's NSS gives
+  expect_eq "helper gets the user's groups from the module" \
+    "groups $(id -u "$U") $(id -g "$U") $(id -G "$U" | tr ' ' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//')" \
+    "$(grep '^groups' <<<"$p" | { read -r w uid gid rest; echo "$w $uid $gid $(tr ' ' '\n' <<<"$rest" | sort -n | tr '\n' ' ' | sed 's/ $//')"; })"
   expect_match "helper starts with no signal blocked" '^SigBlk: 0$' "$p"
   expect_match "helper starts with no signal ignored" '^SigIgn: 0$' "$p"
   # a helper that lives on as a jail's monitor must not be the child of a
