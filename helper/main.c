@@ -76,7 +76,8 @@ static const struct subcommand commands[] = {
     "                  " "/etc/security/userjail.conf); read again when it changed\n"
     "Stays in the foreground; SIGTERM ends it. Logins fall back to spawning the\n"
     "helper whenever it does not answer.\n", false },
-  { "session-open", true, uj_cmd_session_open, "[--detached] [--module-groups] [--config FILE] -- USER",
+  { "session-open", true, uj_cmd_session_open,
+    "[--detached] [--module-groups] [--config FILE] -- USER",
     "internal: for pam_userjail.so only (its socket on fd 3)", NULL, true },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
