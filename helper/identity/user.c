@@ -38,6 +38,7 @@
 
 #include "common/cleanup.h"
 #include "common/proto.h"
+#include "fs/safefs.h"
 #include "util/text.h"
 
 #define MAX_GROUPS 65536
@@ -184,20 +185,6 @@ struct named_src {
   size_t n_given;
 };
 
-/* Read exactly len bytes (a short stream is -1). */
-static int read_full(int fd, void *buf, size_t len)
-{
-  for (size_t off = 0; off < len;) {
-    ssize_t r = read(fd, (char *) buf + off, len - off);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return -1;
-    off += (size_t) r;
-  }
-  return 0;
-}
-
 /* The group list the PAM module sent on groups_fd (proto.h,
  * uj_groups_msg): its count, with the gids in *gids, or -1 when there is
  * none to use: not there yet, none sent, garbled, or made for another
@@ -215,14 +202,14 @@ static int module_groups(int groups_fd, const struct passwd *pw, gid_t **gids)
   struct pollfd p = { .fd = groups_fd, .events = POLLIN };
 
   if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN) ||
-      read_full(groups_fd, &m, sizeof m) < 0 || m.magic != UJ_GROUPS_MAGIC ||
+      uj_read_exact(groups_fd, &m, sizeof m) < 0 || m.magic != UJ_GROUPS_MAGIC ||
       m.n_gids == UJ_GROUPS_NONE || m.n_gids == 0 || m.n_gids > UJ_GROUPS_MAX ||
       m.uid != (uint32_t) pw->pw_uid || m.gid != (uint32_t) pw->pw_gid)
     return -1;
   gid_t *g = calloc(m.n_gids, sizeof *g);
   if (!g)
     return -1;
-  if (read_full(groups_fd, g, m.n_gids * sizeof *g) < 0) {
+  if (uj_read_exact(groups_fd, g, m.n_gids * sizeof *g) < 0) {
     free(g);
     return -1;
   }
