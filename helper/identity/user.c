@@ -342,13 +342,15 @@ static void child_lookup(const char *name, int groups_fd, int names_fd, int fd)
  * is EPIPE, not SIGPIPE. */
 struct lookup_thread {
   char name[257];
-  int groups_fd, names_fd, fd;  /* groups_fd is the caller's: not closed */
+  int groups_fd, names_fd, fd;  /* all the thread's own, closed when it ends */
 };
 
 static void *lookup_thread_main(void *arg)
 {
   struct lookup_thread *t = arg;
   do_lookup(t->name, t->groups_fd, t->names_fd, t->fd);
+  if (t->groups_fd >= 0)
+    close(t->groups_fd);
   close(t->names_fd);
   close(t->fd);
   free(t);
@@ -364,15 +366,21 @@ static int start_thread(struct uj_lookup *lk, int names_fd, int fd)
   if (!t)
     return ENOMEM;
   snprintf(t->name, sizeof t->name, "%s", lk->name);
-  t->groups_fd = lk->groups_fd;
+  /* A copy: a thread past its deadline is left running (user.h) while
+   * the caller answers on and closes the original, whose number could then
+   * name another file. Without one it looks the groups up itself. */
+  t->groups_fd = lk->groups_fd >= 0 ? fcntl(lk->groups_fd, F_DUPFD_CLOEXEC, 3) : -1;
   t->names_fd = names_fd;
   t->fd = fd;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   r = pthread_create(&lk->thread, NULL, lookup_thread_main, t);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
-  if (r != 0)
+  if (r != 0) {
+    if (t->groups_fd >= 0)
+      close(t->groups_fd);
     free(t);
+  }
   return r;
 }
 

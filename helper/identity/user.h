@@ -52,8 +52,10 @@ struct uj_lookup {
 };
 /* groups_fd >= 0: the PAM module sends the user's group list there
  * (common/proto.h, uj_groups_msg), read by the lookup in place of its own
- * getgrouplist when it was made for the passwd entry the lookup finds. The
- * caller keeps the fd open until the lookup has finished. */
+ * getgrouplist when it has arrived by then and was made for the passwd
+ * entry the lookup finds. The lookup reads it through its own copy of the
+ * fd (a thread) or its inherited one (a child): the caller may close
+ * groups_fd once uj_userinfo_start returned. */
 int uj_userinfo_start(const char *name, unsigned timeout_s, bool threaded, int groups_fd,
                       struct uj_lookup *lk, struct uj_err *err);
 int uj_userinfo_finish(struct uj_lookup *lk, const char *const *named, size_t n_named,
