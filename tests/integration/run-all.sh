@@ -10,7 +10,30 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 2
 fi
 UJ_TAG=sweep$$ source "$HERE/lib.sh"
-trap 'uj_syslog_stop; rm -rf "$UJ_TMP"' EXIT
+
+# Besides live jails, /run/userjail holds the login counters (stats/, read
+# by `userjail metrics`), seccomp filter caches and the standby's directory.
+# The tests' logins add to them: put back what was there before the run, so
+# the machine's counters do not count the tests' logins and no cache of a
+# test's filter stays.
+RUN_DIR=/run/userjail BEFORE=$UJ_TMP/run-userjail-before
+mkdir -p "$BEFORE"
+[ -d "$RUN_DIR" ] && touch "$BEFORE/.had-dir"
+[ -d "$RUN_DIR/standby" ] && touch "$BEFORE/.had-standby"
+[ -d "$RUN_DIR/stats" ] && cp -a "$RUN_DIR/stats" "$BEFORE/stats"
+ls "$RUN_DIR"/seccomp-*.bpf >"$BEFORE/.caches" 2>/dev/null
+restore_run_dir() {
+  local f
+  rm -rf "$RUN_DIR/stats"
+  [ -d "$BEFORE/stats" ] && cp -a "$BEFORE/stats" "$RUN_DIR/stats"
+  for f in "$RUN_DIR"/seccomp-*.bpf; do
+    [ -e "$f" ] && ! grep -qxF "$f" "$BEFORE/.caches" && rm -f "$f"
+  done
+  [ -e "$BEFORE/.had-standby" ] || rmdir "$RUN_DIR/standby" 2>/dev/null
+  [ -e "$BEFORE/.had-dir" ] || rmdir "$RUN_DIR" 2>/dev/null
+  return 0
+}
+trap 'restore_run_dir; uj_syslog_stop; rm -rf "$UJ_TMP"' EXIT
 # Leftovers of an earlier (crashed) run would make this one fail for the
 # wrong reason: remove everything with our prefix first.
 uj_sweep
