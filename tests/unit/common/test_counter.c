@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -119,6 +120,28 @@ static void test_no_symlink_no_path(void **state)
   assert_true(v == 0);
 }
 
+/* The tests as root use the real directories (the code opens no other):
+ * those the run made are removed again, so none is left on the machine. */
+static bool had_run_dir, had_stats_dir;
+
+static int remember_dirs(void **state)
+{
+  (void) state;
+  had_run_dir = access(UJ_COUNTER_RUN_DIR, F_OK) == 0;
+  had_stats_dir = access(UJ_COUNTER_DIR, F_OK) == 0;
+  return 0;
+}
+
+static int remove_made_dirs(void **state)
+{
+  (void) state;
+  if (!had_stats_dir)
+    rmdir(UJ_COUNTER_DIR);
+  if (!had_run_dir)
+    rmdir(UJ_COUNTER_RUN_DIR);
+  return 0;
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -127,5 +150,5 @@ int main(void)
     cmocka_unit_test(test_concurrent_adds),
     cmocka_unit_test(test_no_symlink_no_path),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, remember_dirs, remove_made_dirs);
 }
