@@ -357,7 +357,7 @@ static void *lookup_thread_main(void *arg)
   return NULL;
 }
 
-static int start_thread(struct uj_lookup *lk, int names_fd, int fd)
+static int start_thread(struct uj_lookup *lk, int groups_fd, int names_fd, int fd)
 {
   struct lookup_thread *t = calloc(1, sizeof *t);
   sigset_t all, old;
@@ -369,7 +369,7 @@ static int start_thread(struct uj_lookup *lk, int names_fd, int fd)
   /* A copy: a thread past its deadline is left running (user.h) while
    * the caller answers on and closes the original, whose number could then
    * name another file. Without one it looks the groups up itself. */
-  t->groups_fd = lk->groups_fd >= 0 ? fcntl(lk->groups_fd, F_DUPFD_CLOEXEC, 3) : -1;
+  t->groups_fd = groups_fd >= 0 ? fcntl(groups_fd, F_DUPFD_CLOEXEC, 3) : -1;
   t->names_fd = names_fd;
   t->fd = fd;
   sigfillset(&all);
@@ -520,7 +520,6 @@ int uj_userinfo_start(const char *name, unsigned timeout_s, bool threaded, int g
   int e;
 
   lk->pid = -1;
-  lk->groups_fd = groups_fd;
   lk->threaded = false;
   lk->answer_fd = lk->names_fd = -1;
   /* Any name the system's NSS knows (sssd's "user@domain" included) is
@@ -543,7 +542,7 @@ int uj_userinfo_start(const char *name, unsigned timeout_s, bool threaded, int g
     return uj_err_set(err, e, "user lookup for %s: pipe", name);
   }
   if (threaded) {
-    e = start_thread(lk, q[0], p[1]); /* the thread owns q[0] and p[1] now */
+    e = start_thread(lk, groups_fd, q[0], p[1]); /* it owns q[0] and p[1] now */
     lk->threaded = e == 0;
   } else {
     pid = fork();

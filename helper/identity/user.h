@@ -42,7 +42,6 @@ void uj_userinfo_free(struct uj_userinfo *ui);
  * whose threads are not all gone). */
 struct uj_lookup {
   pid_t pid;
-  int groups_fd;       /* the caller's; see uj_userinfo_start */
   bool threaded;
   pthread_t thread;
   int answer_fd, names_fd;
