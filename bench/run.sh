@@ -14,6 +14,9 @@
 #   BENCH_SECTIONS=builds BENCH_B="DIR ..."   first logins of this build
 #                     against the builds in DIRs, interleaved and paired
 #                     (not part of the full run)
+#   BENCH_KERNEL_AS_IS=1   keep /sys/kernel/rcu_expedited as the machine has
+#                     it (by default a 1 is set to 0, the kernel's default,
+#                     for the run and put back at its end: bench/lib.sh)
 #   bench/run.sh --cleanup   only remove what a killed run left behind
 #
 # Everything it makes is removed at exit (see bench/lib.sh).
@@ -626,7 +629,8 @@ environment() {
       "firejail: $(dpkg-query -W -f '${Version}' firejail 2>/dev/null || echo -)"
     echo "syslog socket /dev/log: $([ -S /dev/log ] && echo yes || echo no)"
     # the two kernel settings that decide what a cgroup attach costs (README)
-    echo "rcu_expedited: $(cat /sys/kernel/rcu_expedited 2>/dev/null || echo -);" \
+    echo "rcu_expedited: $(cat /sys/kernel/rcu_expedited 2>/dev/null || echo -)" \
+      "(BENCH_KERNEL_AS_IS: ${BENCH_KERNEL_AS_IS:-0});" \
       "cgroup mounts with favordynmods: $(grep -c favordynmods /proc/mounts)"
     echo "quick: $QUICK; rounds: $ROUNDS (+$WARM warm-up); jails: $JAILS"
   } >"$RAW/environment.txt"
@@ -696,9 +700,10 @@ main() {
   local t0=$SECONDS s
   rm -rf "$RAW" && mkdir -p "$RAW"
   [ -z "$SECTIONS" ] || RES=$RAW/results.csv
-  environment
   res_header
   setup
+  kernel_default
+  environment
   if [ -n "$SECTIONS" ]; then
     for s in $SECTIONS; do "section_$s"; done
     print_table | tee "$RAW/table.txt"
