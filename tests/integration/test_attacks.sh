@@ -26,11 +26,18 @@ field() { sed -n "s/^$1=//p" <<<"$2" | head -1; }
 out=$(uj_ssh "$U" './probe; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status' 2>&1)
 expect_match "ssh session runs under a seccomp filter" '^Seccomp:[[:space:]]+2$' "$out"
 expect_match "ssh session has no_new_privs" '^NoNewPrivs:[[:space:]]+1$' "$out"
-for k in keyctl add_key request_key keyctl_i386 TIOCSTI TIOCSTI_HIGHBITS TIOCLINUX TIOCSTI_FD0 \
+for k in keyctl add_key request_key TIOCSTI TIOCSTI_HIGHBITS TIOCLINUX TIOCSTI_FD0 \
   unshare_user clone_user bpf perf_event_open userfaultfd open_by_handle_at kexec_load \
   init_module finit_module delete_module; do
   expect_eq "seccomp: $k refused with EPERM" EPERM "$(field "$k" "$out")"
 done
+# The 32-bit entry: a machine without one (int 0x80 kills the caller, as in
+# a PVM guest) offers no 32-bit call to filter.
+i386=$(field keyctl_i386 "$out")
+case $i386 in
+NOENTRY*) skip "seccomp: keyctl_i386 refused with EPERM" "no int 0x80 entry here: it killed the probe with signal ${i386#NOENTRY }" ;;
+*) expect_eq "seccomp: keyctl_i386 refused with EPERM" EPERM "$i386" ;;
+esac
 expect_eq "seccomp: clone3 answers ENOSYS (libc falls back to clone)" ENOSYS "$(field clone3 "$out")"
 expect_eq "seccomp: threads still start (clone3 fallback)" OK "$(field thread "$out")"
 expect_eq "seccomp: fork still works" OK "$(field fork "$out")"
