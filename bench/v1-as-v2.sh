@@ -76,7 +76,7 @@ if [ "$RCU_WAS" != 0 ]; then
   echo "v1-as-v2: rcu_expedited was $RCU_WAS: 0 (the kernel's default) for this run" >&2
 fi
 
-# The two patched copies. Each sed must change exactly what it names: a
+# The three patched copies. Each patch must change exactly what it names: a
 # tree where a line moved makes this script stop, not measure something else.
 patch_line() { # FILE OLD NEW
   grep -qF -- "$2" "$1" || die "$1 no longer has: $2 (update bench/v1-as-v2.sh)"
